@@ -1,0 +1,48 @@
+# srlm-companion: every target sets up what it needs itself.
+#   make book      set up, then build the HTML book from the stored notebook outputs
+#   make test      set up, then run every test (book build with warnings as errors,
+#                  unit tests, notebook pairing, strict nbval on every notebook)
+#   make execute   (developers) re-execute every notebook deterministically
+#   make bench     run the benchmark scripts and print their ratios
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHELL  := /bin/bash
+
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup book test execute lint bench clean
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -n -W --keep-going
+	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check srlm tests scripts notebooks/*.py
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+execute: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py notebooks/*.py
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(BIN)/python "$$f" || exit 1; done
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,60 @@
+r"""srlm: executable companion to *Why Self-Rewarding Works* (Fu et al., arXiv:2601.22513).
+
+Pure functions on numpy arrays for the objects of the paper: tabular and
+linear-softmax policies, the self-reward :math:`r = \log\pi`, the KL-regularised
+(Gibbs) step and its iterated closed form, round sampling, and the DPO square
+loss with its empirical risk minimiser.  Every public function validates its
+arguments and raises :class:`ValueError` / :class:`TypeError` naming the
+argument.
+"""
+
+from srlm.dpo import (
+    dpo_logistic_loss,
+    dpo_residuals,
+    dpo_square_loss,
+    linear_dpo_erm,
+    sampled_components,
+    tabular_dpo_erm,
+)
+from srlm.kl_step import (
+    gibbs_step,
+    iterate_self_rewarding,
+    kl_divergence,
+    kl_objective,
+    kl_step_numerical,
+    reward_differences,
+    self_reward,
+    sharpening_exponent,
+)
+from srlm.linear import linear_softmax_logp
+from srlm.policies import TabularPolicy, log_normalize
+from srlm.sampling import RoundData, sample_categorical, sample_round
+from srlm.symbolic import assert_identity, is_identity, is_zero
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RoundData",
+    "TabularPolicy",
+    "assert_identity",
+    "dpo_logistic_loss",
+    "dpo_residuals",
+    "dpo_square_loss",
+    "gibbs_step",
+    "is_identity",
+    "is_zero",
+    "iterate_self_rewarding",
+    "kl_divergence",
+    "kl_objective",
+    "kl_step_numerical",
+    "linear_dpo_erm",
+    "linear_softmax_logp",
+    "log_normalize",
+    "reward_differences",
+    "sample_categorical",
+    "sample_round",
+    "sampled_components",
+    "self_reward",
+    "sharpening_exponent",
+    "tabular_dpo_erm",
+]

@@ -1,0 +1,170 @@
+r"""Tabular policies :math:`\pi(y \mid x)` on finitely many prompts and responses.
+
+A :class:`TabularPolicy` stores log-probabilities ``logp`` of shape
+``(prompts, responses)`` and the prompt distribution :math:`D` as ``weights``.
+Log space is the primary representation: the self-reward is
+:math:`r(x, y) = \log \pi(y \mid x)` and the iterated self-rewarding step raises
+probabilities to powers :math:`(1 + 1/\beta)^T` that under- or overflow in
+linear space.  A zero probability is stored as ``-inf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import logsumexp
+
+from srlm._validate import (
+    PROB_ATOL,
+    as_float_array,
+    check_finite,
+    check_probability_table,
+    check_probability_vector,
+)
+
+__all__ = ["TabularPolicy", "check_policy", "log_normalize"]
+
+
+def log_normalize(logits: ArrayLike, name: str = "logits") -> NDArray[np.float64]:
+    r"""Row-wise log-softmax: :math:`\ell_{xy} - \log \sum_{y'} e^{\ell_{xy'}}`.
+
+    Entries may be ``-inf`` (probability zero), but every row needs at least one
+    finite entry; NaN and ``+inf`` are rejected.
+    """
+    arr = as_float_array(logits, name, ndim=2)
+    if np.any(np.isnan(arr)) or np.any(arr == np.inf):
+        raise ValueError(f"{name} must not contain NaN or +inf")
+    if np.any(np.all(arr == -np.inf, axis=1)):
+        raise ValueError(f"every row of {name} needs at least one finite entry")
+    out: NDArray[np.float64] = arr - logsumexp(arr, axis=1, keepdims=True)
+    return out
+
+
+@dataclass(frozen=True)
+class TabularPolicy:
+    r"""A conditional distribution :math:`\pi(y \mid x)` with a prompt law :math:`D`.
+
+    Parameters
+    ----------
+    logp
+        Array of shape ``(n_prompts, n_responses)``; row :math:`x` holds
+        :math:`\log \pi(\cdot \mid x)` and must satisfy
+        :math:`|\log\sum_y e^{\mathrm{logp}_{xy}}| \le 10^{-9}`.
+    weights
+        Prompt distribution :math:`D(x)`, shape ``(n_prompts,)``, non-negative,
+        summing to one within ``1e-9``.
+
+    Use :meth:`from_probs` or :meth:`from_logits` to build one.  The arrays are
+    copied and made read-only.
+    """
+
+    logp: NDArray[np.float64]
+    weights: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        logp = as_float_array(self.logp, "logp", ndim=2)
+        if np.any(np.isnan(logp)) or np.any(logp > 1e-9):
+            raise ValueError("logp must contain log-probabilities (<= 0, no NaN)")
+        if np.any(np.all(logp == -np.inf, axis=1)):
+            raise ValueError("every row of logp needs a response of positive probability")
+        norms = logsumexp(logp, axis=1)
+        bad = np.flatnonzero(np.abs(norms) > PROB_ATOL)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"every row of logp must be normalised (log-sum-exp 0 within {PROB_ATOL:g}); row {i} has {norms[i]:.3g}"
+            )
+        weights = check_probability_vector(self.weights, "weights")
+        if weights.shape[0] != logp.shape[0]:
+            raise ValueError(f"weights has {weights.shape[0]} entries but logp has {logp.shape[0]} prompts")
+        logp = np.minimum(logp, 0.0).copy()
+        weights = weights.copy()
+        logp.flags.writeable = False
+        weights.flags.writeable = False
+        object.__setattr__(self, "logp", logp)
+        object.__setattr__(self, "weights", weights)
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_probs(cls, probs: ArrayLike, weights: ArrayLike | None = None) -> TabularPolicy:
+        """Build from a table of probabilities (rows sum to one within ``1e-9``).
+
+        ``weights`` defaults to the uniform prompt distribution.
+        """
+        p = check_probability_table(probs, "probs")
+        with np.errstate(divide="ignore"):
+            logp = np.log(p)
+        logp = logp - logsumexp(logp, axis=1, keepdims=True)
+        return cls(logp, _default_weights(weights, p.shape[0]))
+
+    @classmethod
+    def from_logits(cls, logits: ArrayLike, weights: ArrayLike | None = None) -> TabularPolicy:
+        r"""Build from unnormalised logits: :math:`\pi(y|x) \propto e^{\ell_{xy}}`."""
+        logp = log_normalize(logits)
+        return cls(logp, _default_weights(weights, logp.shape[0]))
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def n_prompts(self) -> int:
+        """Number of prompts :math:`|X|`."""
+        return int(self.logp.shape[0])
+
+    @property
+    def n_responses(self) -> int:
+        """Number of responses :math:`|Y|`."""
+        return int(self.logp.shape[1])
+
+    @property
+    def probs(self) -> NDArray[np.float64]:
+        r"""The table :math:`\pi(y \mid x)` (a fresh array)."""
+        out: NDArray[np.float64] = np.exp(self.logp)
+        return out
+
+    def modes(self) -> NDArray[np.intp]:
+        r"""The mode :math:`\hat y_\pi(x) = \arg\max_y \pi(y \mid x)` of every prompt.
+
+        Ties are broken towards the smallest response index; see
+        :meth:`has_unique_modes`.
+        """
+        out: NDArray[np.intp] = np.argmax(self.logp, axis=1)
+        return out
+
+    def mode_logprobs(self) -> NDArray[np.float64]:
+        r""":math:`\log \pi(\hat y_\pi(x) \mid x)` for every prompt."""
+        out: NDArray[np.float64] = self.logp.max(axis=1)
+        return out
+
+    def has_unique_modes(self) -> bool:
+        """True when every prompt's largest probability is attained exactly once."""
+        top = self.logp.max(axis=1, keepdims=True)
+        return bool(np.all((self.logp == top).sum(axis=1) == 1))
+
+    def with_logp(self, logp: ArrayLike) -> TabularPolicy:
+        """The same prompt law with new (validated) log-probabilities."""
+        arr = check_finite_or_neginf(logp, "logp")
+        if arr.shape != self.logp.shape:
+            raise ValueError(f"logp must have shape {self.logp.shape}, got {arr.shape}")
+        return TabularPolicy(arr, self.weights)
+
+
+def check_finite_or_neginf(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """A 2-d float array whose entries are finite or ``-inf``."""
+    arr = as_float_array(value, name, ndim=2)
+    if np.any(np.isnan(arr)) or np.any(arr == np.inf):
+        raise ValueError(f"{name} must not contain NaN or +inf")
+    return arr
+
+
+def check_policy(policy: object, name: str = "policy") -> TabularPolicy:
+    """Raise :class:`TypeError` unless ``policy`` is a :class:`TabularPolicy`."""
+    if not isinstance(policy, TabularPolicy):
+        raise TypeError(f"{name} must be a TabularPolicy, got {type(policy).__name__}")
+    return policy
+
+
+def _default_weights(weights: ArrayLike | None, n_prompts: int) -> NDArray[np.float64]:
+    if weights is None:
+        return np.full(n_prompts, 1.0 / n_prompts)
+    return check_finite(as_float_array(weights, "weights", ndim=1), "weights")
