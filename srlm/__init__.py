@@ -8,6 +8,8 @@ arguments and raises :class:`ValueError` / :class:`TypeError` naming the
 argument.
 """
 
+from srlm.autoregressive import AutoregressivePolicy, sequence_index
+from srlm.condition import condition_number, condition_number_excess, log_condition_number, mode_logprobs
 from srlm.dpo import (
     dpo_logistic_loss,
     dpo_residuals,
@@ -16,6 +18,7 @@ from srlm.dpo import (
     sampled_components,
     tabular_dpo_erm,
 )
+from srlm.hard_instance import HardInstance, SampleCalls, required_samples
 from srlm.kl_step import (
     gibbs_step,
     iterate_self_rewarding,
@@ -27,6 +30,14 @@ from srlm.kl_step import (
     sharpening_exponent,
 )
 from srlm.linear import linear_softmax_logp
+from srlm.lower_bound import (
+    floor_constants,
+    floor_function,
+    lambert_wm1,
+    min_failure_rate,
+    min_failure_rate_asymptotic,
+    sample_threshold,
+)
 from srlm.policies import TabularPolicy, log_normalize
 from srlm.sampling import RoundData, sample_categorical, sample_round
 from srlm.symbolic import assert_identity, is_identity, is_zero
@@ -34,6 +45,21 @@ from srlm.symbolic import assert_identity, is_identity, is_zero
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoregressivePolicy",
+    "HardInstance",
+    "SampleCalls",
+    "condition_number",
+    "condition_number_excess",
+    "floor_constants",
+    "floor_function",
+    "lambert_wm1",
+    "log_condition_number",
+    "min_failure_rate",
+    "min_failure_rate_asymptotic",
+    "mode_logprobs",
+    "required_samples",
+    "sample_threshold",
+    "sequence_index",
     "RoundData",
     "TabularPolicy",
     "assert_identity",

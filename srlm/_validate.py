@@ -82,7 +82,7 @@ def check_in_interval(
     if not (ok_low and ok_high):
         lb = "[" if closed_low else "("
         rb = "]" if closed_high else ")"
-        raise ValueError(f"{name} must lie in {lb}{low}, {high}{rb}, got {out}")
+        raise ValueError(f"{name} must lie in {lb}{low:g}, {high:g}{rb}, got {out:g}")
     return out
 
 

@@ -1,0 +1,222 @@
+r"""The hard instance :math:`H(N, M, \varepsilon, g)` behind paper Theorem 4.1 (App. D).
+
+Prompts :math:`x_0, x_1, \dots, x_N` with :math:`D = (1-\varepsilon)\delta_{x_0} +
+(\varepsilon/N)\sum_i \delta_{x_i}`; responses :math:`1..M`.  At the sentinel
+:math:`x_0` every policy in the class is deterministic; at :math:`x_i` the policy
+:math:`\pi_\sigma` gives its hidden favourite :math:`\sigma_i` probability
+:math:`a = (1+g)/M` and every other response :math:`b = (1-a)/(M-1)`.  The class
+:math:`\Pi = \{\pi_\sigma : \sigma \in [M]^N\}` has :math:`\log|\Pi| = N\log M`, and
+every member has :math:`\kappa = (1-\varepsilon) + \varepsilon M/(1+g)`.
+
+A sample-and-evaluate call draws :math:`x \sim D`, :math:`y \sim \pi_\sigma(\cdot|x)` and
+returns :math:`\log\pi_\sigma(y|x)`, which reveals whether :math:`y = \sigma_i`.  The
+Bayes-optimal learner keeps :math:`\sigma_i` when it was drawn and otherwise
+guesses uniformly among the responses not yet drawn at :math:`x_i` (its posterior);
+it *fails* at :math:`x` when its policy puts mass :math:`\le 1/2` on :math:`\sigma_i`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import binom
+
+from srlm._validate import (
+    check_generator,
+    check_in_interval,
+    check_index_array,
+    check_int,
+    check_positive,
+    check_scalar,
+)
+from srlm.policies import TabularPolicy
+from srlm.sampling import sample_categorical
+
+__all__ = ["HardInstance", "SampleCalls", "required_samples"]
+
+
+@dataclass(frozen=True)
+class SampleCalls:
+    """``n`` sample-and-evaluate calls: prompt index, response index, returned log-probability."""
+
+    prompts: NDArray[np.intp]
+    responses: NDArray[np.intp]
+    logprobs: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class HardInstance:
+    r"""The family :math:`H(N, M, \varepsilon, g)`.
+
+    Parameters
+    ----------
+    N
+        Number of informative prompts, :math:`N \ge 1`.
+    M
+        Number of responses, :math:`M \ge 2`.
+    eps
+        Mass :math:`\varepsilon \in (0, 1]` of the informative prompts.
+    g
+        Bias :math:`0 < g < M - 1` of the favourite (so that :math:`a < 1`).
+    """
+
+    N: int
+    M: int
+    eps: float
+    g: float
+
+    def __post_init__(self) -> None:
+        check_int(self.N, "N", minimum=1)
+        check_int(self.M, "M", minimum=2)
+        check_in_interval(self.eps, "eps", 0.0, 1.0, closed_high=True)
+        g = check_positive(self.g, "g")
+        if g >= self.M - 1:
+            raise ValueError(f"g must be < M - 1 = {self.M - 1} so that the favourite's probability is < 1")
+
+    # ------------------------------------------------------------ builders
+    @classmethod
+    def for_target(cls, delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> HardInstance:
+        r"""The instance used against a target failure rate :math:`\delta` (companion form).
+
+        :math:`\varepsilon = 4\delta`; :math:`M` is the largest integer with
+        :math:`\kappa(\pi_\sigma) \le \kappa_0`, i.e.
+        :math:`M = \lfloor (1+g)(1 + (\kappa_0-1)/\varepsilon) \rfloor`; and
+        :math:`N = \lfloor \log|\Pi| / \log M \rfloor` so that :math:`N \log M \le \log|\Pi|`.
+        """
+        d = check_in_interval(delta, "delta", 0.0, 0.25, closed_high=True)
+        k0 = check_scalar(kappa0, "kappa0")
+        if k0 <= 1:
+            raise ValueError(f"kappa0 must be > 1, got {k0}")
+        lp = check_positive(log_class_size, "log_class_size")
+        gg = check_positive(g, "g")
+        eps = 4.0 * d
+        m = math.floor((1 + gg) * (1 + (k0 - 1) / eps) * (1 + 1e-12))
+        if m < 2 or gg >= m - 1:
+            raise ValueError(f"kappa0 = {k0} and g = {gg} leave only M = {m} responses; need g < M - 1")
+        n_inf = math.floor(lp / math.log(m) * (1 + 1e-12))
+        if n_inf < 1:
+            raise ValueError(f"log_class_size = {lp} is below log M = {math.log(m):.6g}: no informative prompt fits")
+        return cls(n_inf, m, eps, gg)
+
+    # ---------------------------------------------------------- properties
+    @property
+    def favourite_prob(self) -> float:
+        """:math:`a = (1+g)/M`."""
+        return (1 + self.g) / self.M
+
+    @property
+    def other_prob(self) -> float:
+        """:math:`b = (1-a)/(M-1)`."""
+        return (1 - self.favourite_prob) / (self.M - 1)
+
+    @property
+    def hit_prob(self) -> float:
+        r""":math:`c = a + b`: one draw at :math:`x_i` hits :math:`\sigma_i` or a fixed other response."""
+        return self.favourite_prob + self.other_prob
+
+    @property
+    def kappa(self) -> float:
+        r""":math:`\kappa(\pi_\sigma) = (1-\varepsilon) + \varepsilon M/(1+g)`, the same for every :math:`\sigma`."""
+        return (1 - self.eps) + self.eps * self.M / (1 + self.g)
+
+    @property
+    def log_class_size(self) -> float:
+        r""":math:`\log|\Pi| = N \log M`."""
+        return self.N * math.log(self.M)
+
+    def prompt_weights(self) -> NDArray[np.float64]:
+        """The prompt law :math:`D` on :math:`x_0, \\dots, x_N`."""
+        return np.concatenate([[1 - self.eps], np.full(self.N, self.eps / self.N)])
+
+    def policy(self, sigma: ArrayLike) -> TabularPolicy:
+        r"""The member :math:`\pi_\sigma` (response 0 is the sentinel's deterministic answer)."""
+        s = check_index_array(sigma, "sigma", self.M)
+        if s.shape[0] != self.N:
+            raise ValueError(f"sigma must have N = {self.N} entries, got {s.shape[0]}")
+        probs = np.full((self.N + 1, self.M), self.other_prob)
+        probs[0] = 0.0
+        probs[0, 0] = 1.0
+        probs[1 + np.arange(self.N), s] = self.favourite_prob
+        return TabularPolicy.from_probs(probs, self.prompt_weights())
+
+    def sample_calls(self, sigma: ArrayLike, n: int, rng: np.random.Generator) -> SampleCalls:
+        """``n`` sample-and-evaluate calls against :math:`\\pi_\\sigma`."""
+        pol = self.policy(sigma)
+        m = check_int(n, "n", minimum=1)
+        gen = check_generator(rng)
+        x = gen.choice(self.N + 1, size=m, p=pol.weights).astype(np.intp)
+        y = sample_categorical(pol.probs, x, gen)
+        return SampleCalls(x, y, pol.logp[x, y])
+
+    # ------------------------------------------------ Bayes-optimal learner
+    def bayes_error_per_prompt(self, n: int) -> float:
+        r"""Exact probability that the Bayes-optimal learner errs at a fixed :math:`x_i` after ``n`` calls.
+
+        With :math:`m \sim \mathrm{Bin}(n, \varepsilon/N)` draws at :math:`x_i`, the favourite is
+        missed with probability :math:`(1-a)^m`; given that, the other draws are uniform
+        on the :math:`M-1` other responses, and with :math:`K` of them never drawn the
+        posterior is uniform on :math:`K+1` candidates, so the error is
+        :math:`\mathbb{E}[1 - 1/(K+1)]`.  :math:`K` follows the occupancy distribution,
+        computed by an exact recursion over draws.
+        """
+        nn = check_int(n, "n", minimum=0)
+        p_prompt = self.eps / self.N
+        m_max = int(min(nn, binom.isf(1e-17, nn, p_prompt) + 1)) if nn > 0 else 0
+        pmf = binom.pmf(np.arange(m_max + 1), nn, p_prompt)
+        bins = self.M - 1
+        occupied = np.zeros(bins + 1)
+        occupied[0] = 1.0
+        k = np.arange(bins + 1)
+        err_given_k = 1.0 - 1.0 / (self.M - k)  # K = bins - k empty others, |U| = K + 1 = M - k
+        total = 0.0
+        miss = 1.0
+        for m in range(m_max + 1):
+            total += pmf[m] * miss * float(occupied @ err_given_k)
+            stay = occupied * k / bins
+            move = np.zeros_like(occupied)
+            move[1:] = occupied[:-1] * (bins - k[:-1]) / bins
+            occupied = stay + move
+            miss *= 1.0 - self.favourite_prob
+        return total
+
+    def bayes_failure_rate(self, n: int) -> float:
+        r"""Exact :math:`P_{x,\text{data}}[\text{fail}] = \varepsilon \cdot` :meth:`bayes_error_per_prompt`."""
+        return self.eps * self.bayes_error_per_prompt(n)
+
+    def bayes_failure_monte_carlo(self, n: int, reps: int, rng: np.random.Generator) -> tuple[float, float]:
+        r"""Monte Carlo estimate of the failure rate and its standard error.
+
+        Each repetition draws a test prompt :math:`x \sim D`, the ``n`` calls' counts at
+        it (by symmetry only those matter, and :math:`\sigma_i` can be taken to be
+        response 0), the per-response counts as a multinomial draw, and the learner's
+        uniform guess among undrawn responses.  Vectorised over repetitions.
+        """
+        nn = check_int(n, "n", minimum=0)
+        r = check_int(reps, "reps", minimum=2)
+        gen = check_generator(rng)
+        informative = gen.random(r) < self.eps
+        m = gen.binomial(nn, self.eps / self.N, size=r)
+        pvals = np.concatenate([[self.favourite_prob], np.full(self.M - 1, self.other_prob)])
+        counts = gen.multinomial(m, pvals)
+        hit = counts[:, 0] > 0
+        candidates = 1 + (counts[:, 1:] == 0).sum(axis=1)
+        correct_guess = gen.random(r) * candidates < 1.0
+        fail = informative & ~hit & ~correct_guess
+        est = float(fail.mean())
+        return est, float(fail.std(ddof=1) / math.sqrt(r))
+
+
+def required_samples(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> int:
+    r"""Exact sample threshold of the finite instance :meth:`HardInstance.for_target`.
+
+    Success :math:`\ge 1-\delta` forces :math:`\tfrac12(1 - c\varepsilon/N)^n \le \delta/\varepsilon = 1/4`,
+    i.e. :math:`n \ge n^\ast = \lceil \log 2 / (-\log(1 - c\varepsilon/N)) \rceil`; with
+    fewer calls every algorithm fails with probability :math:`> \delta`.  Returns
+    :math:`n^\ast`.
+    """
+    inst = HardInstance.for_target(delta, kappa0, log_class_size, g)
+    z = inst.hit_prob * inst.eps / inst.N
+    return int(math.ceil(math.log(2.0) / -math.log1p(-z)))
