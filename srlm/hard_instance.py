@@ -164,7 +164,10 @@ class HardInstance:
         """
         nn = check_int(n, "n", minimum=0)
         p_prompt = self.eps / self.N
-        m_max = int(min(nn, binom.isf(1e-17, nn, p_prompt) + 1)) if nn > 0 else 0
+        # Truncate the sum over m where either factor is below 1e-17: the binomial beyond
+        # mean + 40 sd (+40), or the miss probability (1-a)^m <= exp(-a m) < e^-39.
+        mean = nn * p_prompt
+        m_max = int(min(nn, math.ceil(mean + 40 * math.sqrt(mean) + 40), math.ceil(39 / self.favourite_prob)))
         pmf = binom.pmf(np.arange(m_max + 1), nn, p_prompt)
         bins = self.M - 1
         occupied = np.zeros(bins + 1)
