@@ -10,6 +10,14 @@ argument.
 
 from srlm.autoregressive import AutoregressivePolicy, sequence_index
 from srlm.condition import condition_number, condition_number_excess, log_condition_number, mode_logprobs
+from srlm.decoding import (
+    exact_mode,
+    greedy_decode,
+    index_to_tokens,
+    min_length_binary,
+    trap_conditions,
+    trap_construction,
+)
 from srlm.dpo import (
     dpo_logistic_loss,
     dpo_residuals,
@@ -49,6 +57,12 @@ __all__ = [
     "HardInstance",
     "SampleCalls",
     "condition_number",
+    "exact_mode",
+    "greedy_decode",
+    "index_to_tokens",
+    "min_length_binary",
+    "trap_conditions",
+    "trap_construction",
     "condition_number_excess",
     "floor_constants",
     "floor_function",

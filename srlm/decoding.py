@@ -1,0 +1,169 @@
+r"""Decoding autoregressive policies: greedy, the exact mode, and the trap of paper Prop 4.3.
+
+Greedy decoding picks :math:`y_l = \arg\max_v \pi(v \mid x, y_{<l})` for
+:math:`l = 1, \dots, L`, breaking ties towards the **smallest token index**.  The
+exact mode :math:`\arg\max_y \pi(y \mid x)` is found by enumerating all
+:math:`|V|^L` sequences (ties again towards the smallest sequence index).
+
+:func:`trap_construction` builds, for :math:`p < 1/2`, a model whose unique mode
+has probability exactly :math:`p` while greedy decoding returns another sequence:
+token 0 is a *trap* first token of probability :math:`p + \eta` whose
+continuations are spread uniformly, token 1 starts the mode
+:math:`y^\star = (1, 0, \dots, 0)` and continues deterministically, and the rest of
+the first-token mass :math:`1 - 2p - \eta` is spread over tokens :math:`2..|V|-1`,
+each with uniform continuations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srlm._validate import check_in_interval, check_int, check_scalar
+from srlm.autoregressive import MAX_SEQUENCES, AutoregressivePolicy
+
+__all__ = [
+    "exact_mode",
+    "greedy_decode",
+    "index_to_tokens",
+    "min_length_binary",
+    "trap_conditions",
+    "trap_construction",
+]
+
+
+def _check_ar(policy: object) -> AutoregressivePolicy:
+    if not isinstance(policy, AutoregressivePolicy):
+        raise TypeError(f"policy must be an AutoregressivePolicy, got {type(policy).__name__}")
+    return policy
+
+
+def index_to_tokens(index: NDArray[np.intp], vocab: int, length: int) -> NDArray[np.intp]:
+    """Base-``vocab`` digits of sequence indices (first token most significant), shape ``(..., length)``."""
+    v = check_int(vocab, "vocab", minimum=2)
+    ell = check_int(length, "length", minimum=1)
+    idx = np.asarray(index)
+    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError("index must be an integer array")
+    if idx.size and (idx.min() < 0 or idx.max() >= v**ell):
+        raise ValueError(f"index must lie in 0..{v**ell - 1}")
+    powers = v ** np.arange(ell - 1, -1, -1)
+    out: NDArray[np.intp] = ((idx[..., None] // powers) % v).astype(np.intp)
+    return out
+
+
+def greedy_decode(policy: AutoregressivePolicy) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    r"""Greedy sequences and their log-probabilities, vectorised over prompts.
+
+    Returns ``(tokens, logprob)`` with ``tokens`` of shape ``(prompts, L)``.  At each
+    step the most likely next token is taken; ties go to the smallest token index.
+    """
+    pol = _check_ar(policy)
+    rows = np.arange(pol.n_prompts)
+    prefix = np.zeros(pol.n_prompts, dtype=np.intp)
+    tokens = np.zeros((pol.n_prompts, pol.length), dtype=np.intp)
+    logprob = np.zeros(pol.n_prompts)
+    for pos, tab in enumerate(pol.tables):
+        cond = tab[rows, prefix]
+        nxt = np.argmax(cond, axis=1)
+        tokens[:, pos] = nxt
+        logprob += np.log(cond[rows, nxt])
+        prefix = prefix * pol.vocab + nxt
+    return tokens, logprob
+
+
+def exact_mode(policy: AutoregressivePolicy) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    r"""The mode :math:`\arg\max_y \pi(y \mid x)` by exhaustive enumeration of :math:`V^L`.
+
+    Returns ``(tokens, logprob)``; ties go to the smallest sequence index.
+    """
+    pol = _check_ar(policy)
+    seq = pol.sequence_logprobs()
+    best = np.argmax(seq, axis=1)
+    return index_to_tokens(best, pol.vocab, pol.length), seq[np.arange(pol.n_prompts), best]
+
+
+def trap_conditions(p: float, eta: float, vocab: int, length: int) -> dict[str, bool]:
+    r"""Which conditions of the Prop 4.3 construction hold (all must be true).
+
+    - ``p_below_half_room``: :math:`2p + \eta \le 1` (room for the trap; forces :math:`p < 1/2` when :math:`\eta > 0`);
+    - ``trap_beats_mode``: :math:`\eta > 0`, or :math:`\eta = 0` at :math:`p = 1/2` (a tie that the
+      smallest-index rule breaks towards the trap, token 0);
+    - ``trap_continuations_small``: :math:`(p + \eta)/|V|^{L-1} < p`, so every sequence starting
+      with the trap is less likely than the mode;
+    - ``rest_fits``: if :math:`r = 1 - 2p - \eta > 0`, then :math:`|V| \ge 3`, each other first
+      token has probability :math:`r/(|V|-2) < p + \eta` (so greedy still takes the trap),
+      and each of their sequences :math:`r/((|V|-2)|V|^{L-1}) < p`.
+    """
+    pp = check_in_interval(p, "p", 0.0, 0.5, closed_high=True)
+    e = check_scalar(eta, "eta")
+    v = check_int(vocab, "vocab", minimum=2)
+    ell = check_int(length, "length", minimum=1)
+    rest = 1.0 - 2.0 * pp - e
+    tol = 1e-12
+    cont = float(v) ** (ell - 1)
+    rest_ok = rest <= tol or (v >= 3 and rest / (v - 2) < pp + e and rest / ((v - 2) * cont) < pp)
+    return {
+        "p_below_half_room": rest >= -tol and e >= 0,
+        "trap_beats_mode": e > 0 or (e == 0 and abs(pp - 0.5) <= tol),
+        "trap_continuations_small": (pp + e) / cont < pp,
+        "rest_fits": bool(rest_ok),
+    }
+
+
+def trap_construction(p: float, vocab: int, length: int, eta: float | None = None) -> AutoregressivePolicy:
+    r"""A one-prompt model whose unique mode :math:`y^\star = (1, 0, \dots, 0)` has probability :math:`p`
+    but on which greedy decoding returns a sequence starting with the trap token 0.
+
+    Parameters
+    ----------
+    p
+        Mode probability, :math:`0 < p \le 1/2` (:math:`p = 1/2` only with ``eta = 0``, where
+        the construction relies on the smallest-index tie-break).
+    vocab, length
+        :math:`|V| \ge 2` and :math:`L \ge 2`, with :math:`|V|^L` at most the enumeration limit.
+    eta
+        Extra mass of the trap token; defaults to :math:`1 - 2p` for :math:`|V| = 2` and
+        :math:`(1 - 2p)/2` otherwise.
+
+    Raises
+    ------
+    ValueError
+        Naming the first condition of :func:`trap_conditions` that fails.
+    """
+    pp = check_in_interval(p, "p", 0.0, 0.5, closed_high=True)
+    v = check_int(vocab, "vocab", minimum=2)
+    ell = check_int(length, "length", minimum=2)
+    if v**ell > MAX_SEQUENCES:
+        raise ValueError(f"vocab**length = {v}**{ell} exceeds the enumeration limit {MAX_SEQUENCES}")
+    e = (1 - 2 * pp if v == 2 else (1 - 2 * pp) / 2) if eta is None else check_scalar(eta, "eta")
+    cond = trap_conditions(pp, e, v, ell)
+    for name, ok in cond.items():
+        if not ok:
+            raise ValueError(
+                f"trap construction impossible for p={pp:g}, eta={e:g}, vocab={v}, length={ell}: "
+                f"condition {name!r} fails"
+            )
+    rest = max(1.0 - 2.0 * pp - e, 0.0)
+    first = np.zeros(v)
+    first[0], first[1] = pp + e, pp
+    if v >= 3:
+        first[2:] = rest / (v - 2)
+    first /= first.sum()
+    tables = [first.reshape(1, 1, v)]
+    for pos in range(1, ell):
+        tab = np.full((1, v**pos, v), 1.0 / v)
+        # prefixes that start with token 1 are (1, 0, ..., 0) or unreachable; force token 0 after token 1
+        start = v ** (pos - 1)
+        tab[0, start : 2 * start] = 0.0
+        tab[0, start : 2 * start, 0] = 1.0
+        tables.append(tab)
+    return AutoregressivePolicy(tuple(tables), np.array([1.0]))
+
+
+def min_length_binary(p: float) -> int:
+    r"""Smallest :math:`L` for which the :math:`|V| = 2` trap exists: :math:`2^{L-1} > (1-p)/p`."""
+    pp = check_in_interval(p, "p", 0.0, 0.5)
+    return int(math.floor(math.log2((1 - pp) / pp))) + 2

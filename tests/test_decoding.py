@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import srlm
+
+
+def brute_force(policy: srlm.AutoregressivePolicy, x: int) -> tuple[tuple[int, ...], float, tuple[int, ...]]:
+    """Mode and greedy by plain Python loops over all sequences (independent of the vectorised code)."""
+    v, ell = policy.vocab, policy.length
+    best, best_p = None, -1.0
+    for seq in itertools.product(range(v), repeat=ell):
+        prob, prefix = 1.0, 0
+        for pos, tok in enumerate(seq):
+            prob *= policy.tables[pos][x, prefix, tok]
+            prefix = prefix * v + tok
+        if prob > best_p:
+            best, best_p = seq, prob
+    greedy, prefix = [], 0
+    for pos in range(ell):
+        row = policy.tables[pos][x, prefix]
+        tok = int(np.argmax(row))
+        greedy.append(tok)
+        prefix = prefix * v + tok
+    return best, best_p, tuple(greedy)
+
+
+def test_greedy_and_mode_match_brute_force(rng: np.random.Generator) -> None:
+    pol = srlm.AutoregressivePolicy.random(rng, n_prompts=6, vocab=3, length=4, concentration=0.4)
+    g_tok, g_lp = srlm.greedy_decode(pol)
+    m_tok, m_lp = srlm.exact_mode(pol)
+    for x in range(6):
+        best, best_p, greedy = brute_force(pol, x)
+        assert tuple(m_tok[x]) == best and np.exp(m_lp[x]) == pytest.approx(best_p)
+        assert tuple(g_tok[x]) == greedy
+    assert np.all(g_lp <= m_lp + 1e-12)
+
+
+@pytest.mark.parametrize("p", [0.05, 0.2, 0.3, 0.45, 0.49])
+@pytest.mark.parametrize("vocab", [2, 3, 4])
+def test_trap_construction(p: float, vocab: int) -> None:
+    for length in range(2, 8):
+        eta = 1 - 2 * p if vocab == 2 else (1 - 2 * p) / 2
+        if not all(srlm.trap_conditions(p, eta, vocab, length).values()):
+            with pytest.raises(ValueError, match="trap construction impossible"):
+                srlm.trap_construction(p, vocab, length)
+            continue
+        pol = srlm.trap_construction(p, vocab, length)
+        seq = np.exp(pol.sequence_logprobs()[0])
+        order = np.sort(seq)[::-1]
+        assert order[0] == pytest.approx(p, abs=1e-12) and order[1] < p  # unique mode of probability p
+        g_tok, _ = srlm.greedy_decode(pol)
+        m_tok, _ = srlm.exact_mode(pol)
+        assert tuple(m_tok[0]) == (1,) + (0,) * (length - 1)
+        assert not np.array_equal(g_tok, m_tok)
+
+
+def test_binary_minimum_length() -> None:
+    for p in (0.05, 0.1, 1 / 3, 0.3, 0.45):
+        ell = srlm.min_length_binary(p)
+        srlm.trap_construction(p, 2, ell)  # exists at the minimum length
+        assert not srlm.trap_conditions(p, 1 - 2 * p, 2, ell - 1)["trap_continuations_small"]  # and not below
+
+
+def test_converse_on_random_models(rng: np.random.Generator) -> None:
+    pol = srlm.AutoregressivePolicy.random(rng, n_prompts=4000, vocab=3, length=3, concentration=0.1)
+    g_tok, _ = srlm.greedy_decode(pol)
+    m_tok, m_lp = srlm.exact_mode(pol)
+    confident = np.exp(m_lp) > 0.5
+    assert confident.sum() > 500
+    assert np.all((g_tok == m_tok).all(axis=1)[confident])
+
+
+def test_half_depends_on_tie_break() -> None:
+    pol = srlm.trap_construction(0.5, 2, 2, eta=0.0)
+    g_tok, _ = srlm.greedy_decode(pol)
+    assert tuple(g_tok[0]) == (0, 0)  # smallest-index tie-break picks the trap
+    assert tuple(srlm.exact_mode(pol)[0][0]) == (1, 0)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"p must lie in \(0, 0.5\]"):
+        srlm.trap_construction(0.6, 3, 3)
+    with pytest.raises(ValueError, match="trap_beats_mode"):
+        srlm.trap_construction(0.3, 3, 3, eta=0.0)
+    with pytest.raises(ValueError, match="p_below_half_room"):
+        srlm.trap_construction(0.4, 3, 3, eta=0.3)
+    with pytest.raises(ValueError, match="rest_fits"):
+        srlm.trap_construction(0.3, 2, 4, eta=0.1)
+    with pytest.raises(ValueError, match="length must be >= 2"):
+        srlm.trap_construction(0.3, 3, 1)
+    with pytest.raises(TypeError, match="policy must be an AutoregressivePolicy"):
+        srlm.greedy_decode(np.eye(2))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="index must lie in 0..7"):
+        srlm.index_to_tokens(np.array([8]), 2, 3)
