@@ -33,6 +33,7 @@
 
 # %%
 import matplotlib.pyplot as plt
+import mpmath
 import numpy as np
 import sympy as sp
 from myst_nb import glue
@@ -281,6 +282,20 @@ rel_err = np.abs(closed / bracketed - 1)
 assert rel_err.max() <= 1e-10
 glue("ch3_threshold", f"{n_threshold:.4g}", display=False)
 print(f"{n_grid.size} values of n in [{n_threshold:.4g}, 1e12]: closed form = bracketed root within 1e-10 (relative)")
+
+# %% [markdown]
+# Near the branch point the closed form needs care: `scipy.special.lambertw(x, k=-1)`
+# loses accuracy there, as a comparison with 50-digit `mpmath` shows.
+
+# %%
+x_near = -np.exp(-1.0) * (1 - 1e-9)
+w_scipy = float(np.real(lambertw(x_near, k=-1)))
+w_ours = srlm.lambert_wm1(x_near)
+w_ref = float(mpmath.lambertw(mpmath.mpf(x_near), -1).real)
+assert abs(w_ours - w_ref) < 1e-9 < abs(w_scipy - w_ref)
+glue("ch3_w_scipy", f"{w_scipy:.10f}", display=False)
+glue("ch3_w_ref", f"{w_ref:.7f}", display=False)
+print(f"x = -(1 - 1e-9)/e:  scipy {w_scipy:.10f}   srlm {w_ours:.7f}   mpmath {w_ref:.7f}")
 
 # %% [markdown]
 # ## Step 7: the asymptotic form

@@ -191,6 +191,7 @@ ax.set(xlabel=r"mode probability $\pi(y^\star \mid x)$", ylabel="greedy success 
 ax.legend(loc="lower right")
 plt.show()
 glue("ch4_n_above", f"{above.sum()}", display=False)
+glue("ch4_n_models", f"{mode_p.size}", display=False)
 glue("ch4_miss_below", f"{100 * miss_rate_below:.1f}%", display=False)
 glue("ch4_miss_band", f"{100 * miss_band:.1f}%", display=False)
 

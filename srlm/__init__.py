@@ -9,6 +9,26 @@ argument.
 """
 
 from srlm.autoregressive import AutoregressivePolicy, sequence_index
+from srlm.bounds import (
+    composed_map,
+    contraction_factor,
+    envelope,
+    failure_bound,
+    failure_probability,
+    fixed_point,
+    gap_failure_bound,
+    iterate_recurrence,
+    kappa_tail_bound,
+    kappa_tail_bound_relaxed,
+    min_confidence,
+    performance,
+    performance_gap,
+    recurrence_constants,
+    reward_margin,
+    rounds_needed,
+    sample_extremal_inverse_confidence,
+    switch_point,
+)
 from srlm.condition import condition_number, condition_number_excess, log_condition_number, mode_logprobs
 from srlm.decoding import (
     exact_mode,
@@ -53,6 +73,24 @@ from srlm.symbolic import assert_identity, is_identity, is_zero
 __version__ = "0.1.0"
 
 __all__ = [
+    "composed_map",
+    "contraction_factor",
+    "envelope",
+    "failure_bound",
+    "failure_probability",
+    "fixed_point",
+    "gap_failure_bound",
+    "iterate_recurrence",
+    "kappa_tail_bound",
+    "kappa_tail_bound_relaxed",
+    "min_confidence",
+    "performance",
+    "performance_gap",
+    "recurrence_constants",
+    "reward_margin",
+    "rounds_needed",
+    "sample_extremal_inverse_confidence",
+    "switch_point",
     "AutoregressivePolicy",
     "HardInstance",
     "SampleCalls",

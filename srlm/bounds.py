@@ -1,0 +1,354 @@
+r"""From performance gaps to condition numbers, and the contraction of κ (paper App. C; Thm 5.3; Cor 5.7).
+
+Objects (book notation; the paper writes :math:`c` for :math:`\mu`):
+
+- performance :math:`J(\pi) = \mathbb{E}_x \mathbb{E}_{y\sim\pi} r(x, y)`, comparator
+  :math:`\pi^\star = \delta_{y^\star(x)}` with :math:`y^\star = \arg\max_y r(x, y)`;
+- margin :math:`\gamma = \min_x (r(x, y^\star) - \max_{y \ne y^\star} r(x, y))`;
+- minimum confidence :math:`\mu = \min_{t, x} \max_y \pi_t(y \mid x)`;
+- Lemma C.1: :math:`P_x[\pi(y^\star|x) \le 1 - \varepsilon] \le (J(\pi^\star) - J(\pi))/(\gamma\varepsilon)`;
+- Lemma C.3 (exact evaluation): with :math:`K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma`,
+  :math:`\kappa_{t+1} \le 1 + K/\mu + K\log((1-\mu)(1-K)/(\mu K))` when :math:`K < 1 - \mu`, else :math:`1/\mu`;
+- the dominating recurrence :math:`\kappa_{t+1} \le f(\kappa_t) = a + b'\sqrt{\kappa_t}`, its fixed point
+  :math:`\kappa_\infty = ((b' + \sqrt{b'^2 + 4a})/2)^2`, contraction factor
+  :math:`\rho = b'/(b' + \sqrt{b'^2 + 4a})`, envelope :math:`\kappa_\infty + \rho^T(\kappa_0 - \kappa_\infty)_+`,
+  and the rounds of Cor 5.7.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from srlm._validate import (
+    as_float_array,
+    check_finite,
+    check_generator,
+    check_in_interval,
+    check_int,
+    check_positive,
+    check_scalar,
+)
+from srlm.policies import TabularPolicy, check_finite_or_neginf, check_policy
+
+__all__ = [
+    "performance",
+    "performance_gap",
+    "reward_margin",
+    "min_confidence",
+    "gap_failure_bound",
+    "failure_probability",
+    "switch_point",
+    "kappa_tail_bound",
+    "kappa_tail_bound_relaxed",
+    "sample_extremal_inverse_confidence",
+    "recurrence_constants",
+    "composed_map",
+    "fixed_point",
+    "contraction_factor",
+    "iterate_recurrence",
+    "envelope",
+    "rounds_needed",
+    "failure_bound",
+]
+
+
+# ----------------------------------------------------------------- Lemma C.1 / C.2
+def _reward_table(reward: ArrayLike, shape: tuple[int, ...] | None = None) -> NDArray[np.float64]:
+    r = check_finite(check_finite_or_neginf(reward, "reward"), "reward")
+    if shape is not None and r.shape != shape:
+        raise ValueError(f"reward must have shape {shape}, got {r.shape}")
+    return r
+
+
+def performance(policy: TabularPolicy, reward: ArrayLike) -> float:
+    r""":math:`J(\pi) = \sum_x D(x) \sum_y \pi(y|x)\, r(x, y)` for a finite reward table."""
+    check_policy(policy)
+    r = _reward_table(reward, policy.logp.shape)
+    return float(np.dot(policy.weights, (policy.probs * r).sum(axis=1)))
+
+
+def performance_gap(policy: TabularPolicy, reward: ArrayLike) -> float:
+    r""":math:`J(\pi^\star) - J(\pi) = \sum_x D(x) \sum_y \pi(y|x)(r(x, y^\star) - r(x, y)) \ge 0`."""
+    check_policy(policy)
+    r = _reward_table(reward, policy.logp.shape)
+    best = r.max(axis=1, keepdims=True)
+    return float(np.dot(policy.weights, (policy.probs * (best - r)).sum(axis=1)))
+
+
+def reward_margin(reward: ArrayLike) -> float:
+    r"""The margin :math:`\gamma = \min_x (r(x, y^\star) - \max_{y\ne y^\star} r(x, y))`; 0 when some prompt ties."""
+    r = _reward_table(reward)
+    if r.ndim != 2 or r.shape[1] < 2:
+        raise ValueError("reward must be a table with at least two responses")
+    top2 = np.sort(r, axis=1)[:, -2:]
+    return float(np.min(top2[:, 1] - top2[:, 0]))
+
+
+def min_confidence(*policies: TabularPolicy) -> float:
+    r""":math:`\mu = \min_{t, x} \max_y \pi_t(y \mid x)` over the given policies (prompts with :math:`D(x) > 0`)."""
+    if not policies:
+        raise ValueError("give at least one policy")
+    vals = []
+    for i, pol in enumerate(policies):
+        check_policy(pol, f"policies[{i}]")
+        vals.append(np.exp(pol.mode_logprobs()[pol.weights > 0]).min())
+    return float(min(vals))
+
+
+def gap_failure_bound(gap: float, gamma: float, eps: float) -> float:
+    r"""Lemma C.1's right side, :math:`\mathrm{gap}/(\gamma\varepsilon)` (not capped at 1).
+
+    It bounds :math:`P_x[\pi(y^\star|x) \le 1 - \varepsilon]`.
+    """
+    g = check_scalar(gap, "gap")
+    if g < 0:
+        raise ValueError(f"gap must be >= 0, got {g}")
+    return g / (check_positive(gamma, "gamma") * check_in_interval(eps, "eps", 0.0, 1.0))
+
+
+def failure_probability(policy: TabularPolicy, eps: float, target: ArrayLike | None = None) -> float:
+    r""":math:`P_x[\pi(y|x) \le 1 - \varepsilon]`.
+
+    :math:`y` is the given ``target`` response per prompt or, by default, the policy's own mode.
+    """
+    check_policy(policy)
+    e = check_in_interval(eps, "eps", 0.0, 1.0)
+    if target is None:
+        conf = np.exp(policy.mode_logprobs())
+    else:
+        idx = np.asarray(target)
+        if idx.shape != (policy.n_prompts,) or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"target must be an integer array of shape ({policy.n_prompts},)")
+        conf = policy.probs[np.arange(policy.n_prompts), idx]
+    return float(np.dot(policy.weights, conf <= 1 - e))
+
+
+# -------------------------------------------------------------------- Lemma C.3
+def switch_point(K: float) -> float:
+    r""":math:`s_0 = 1/(1 - K)`, where :math:`Ks/(s-1)` crosses 1 (requires :math:`0 < K < 1`)."""
+    k = check_in_interval(K, "K", 0.0, 1.0)
+    return 1.0 / (1.0 - k)
+
+
+def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
+    r"""The exact tail-integral bound on :math:`\kappa_{t+1}` (Result 6.1, companion form).
+
+    .. math::
+
+        \kappa_{t+1} \le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds
+        = \begin{cases} 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[4pt]
+                        1/\mu, & K \ge 1 - \mu \ (\text{saturated}). \end{cases}
+
+    Parameters
+    ----------
+    K
+        :math:`K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma > 0`.
+    mu
+        Minimum confidence :math:`\mu \in (0, 1]` (:math:`\mu = 1` gives :math:`\kappa = 1`).
+    branch
+        ``"auto"`` (default) picks the branch; ``"nontrivial"`` raises :class:`ValueError`
+        when :math:`K \ge 1 - \mu`.
+    """
+    k = check_positive(K, "K")
+    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+    if branch not in ("auto", "nontrivial"):
+        raise ValueError(f"branch must be 'auto' or 'nontrivial', got {branch!r}")
+    if k >= 1.0 - m:
+        if branch == "nontrivial":
+            raise ValueError(f"K = {k:g} >= 1 - mu = {1 - m:g}: only the saturated bound 1/mu holds")
+        return 1.0 / m
+    return 1.0 + k / m + k * math.log((1.0 - m) * (1.0 - k) / (m * k))
+
+
+def kappa_tail_bound_relaxed(K: float, mu: float) -> float:
+    r"""Result 6.2: :math:`1 + K/\mu + K\log(1/(\mu K))`, valid for :math:`0 < K < 1 - \mu`."""
+    k = check_positive(K, "K")
+    m = check_in_interval(mu, "mu", 0.0, 1.0)
+    if k >= 1.0 - m:
+        raise ValueError(f"K must be < 1 - mu = {1 - m:g}, got {k:g}")
+    return 1.0 + k / m + k * math.log(1.0 / (m * k))
+
+
+def sample_extremal_inverse_confidence(K: float, mu: float, size: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    r"""Draws of :math:`Z = 1/\pi(\hat y|x)` whose tail *equals* :math:`\min\{1, Ks/(s-1)\}` on :math:`[1, 1/\mu)`.
+
+    Inverse-CDF: with :math:`U \sim \mathrm{U}(0,1)`, :math:`Z = U/(U-K)` where that lies in
+    :math:`[s_0, 1/\mu)`, and :math:`Z = 1/\mu` (an atom) when :math:`U \le K/(1-\mu)`.  Its mean is
+    exactly :func:`kappa_tail_bound`; requires :math:`K < 1 - \mu`.
+    """
+    k = check_positive(K, "K")
+    m = check_in_interval(mu, "mu", 0.0, 1.0)
+    if k >= 1.0 - m:
+        raise ValueError(f"K must be < 1 - mu = {1 - m:g}, got {k:g}")
+    n = check_int(size, "size", minimum=1)
+    u = check_generator(rng).random(n)
+    atom = u <= k / (1.0 - m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(atom, 1.0 / m, u / (u - k))
+    out: NDArray[np.float64] = z
+    return out
+
+
+# ------------------------------------------------------------ recurrence (C.4)
+def recurrence_constants(
+    n: float,
+    log_class_size: float,
+    gamma: float,
+    mu: float,
+    c1: float = 1.0,
+    c2: float = 1.0,
+    beta: float | None = None,
+) -> tuple[float, float]:
+    r"""Companion-form constants :math:`(a, b')` of :math:`\kappa_{t+1} \le a + b'\sqrt{\kappa_t}`.
+
+    From the gap bound :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma` (paper Eq. 58;
+    :math:`c_1, c_2` are the paper's unspecified constants, :math:`L = \log|\Pi|`) and the exact tail
+    bound, using :math:`\log\kappa \le \sqrt\kappa`, :math:`K \ge K_{\min} = c_1\sqrt{L/n}/\gamma` (as
+    :math:`\kappa \ge 1`) and :math:`(1-\mu)(1-K) \le 1`:
+
+    .. math::
+
+        a = 1, \qquad b' = \frac{c_1\sqrt{L/n} + c_2\beta}{\gamma}\Big(\frac1\mu + \log\frac{1}{\mu K_{\min}}\Big)_{+},
+
+    with :math:`\beta = \sqrt{L/n}` by default.  Then :func:`composed_map` :math:`\le a + b'\sqrt\kappa` for all
+    :math:`\kappa \ge 1`.
+    """
+    nn = check_positive(n, "n")
+    lp = check_positive(log_class_size, "log_class_size")
+    g = check_positive(gamma, "gamma")
+    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+    a1, a2 = check_positive(c1, "c1"), check_positive(c2, "c2")
+    rate = math.sqrt(lp / nn)
+    b = rate if beta is None else check_positive(beta, "beta")
+    k_min = a1 * rate / g
+    factor = 1.0 / m + max(math.log(1.0 / (m * k_min)), 0.0)
+    return 1.0, (a1 * rate + a2 * b) * factor / g
+
+
+def composed_map(
+    kappa: float,
+    n: float,
+    log_class_size: float,
+    gamma: float,
+    mu: float,
+    c1: float = 1.0,
+    c2: float = 1.0,
+    beta: float | None = None,
+) -> float:
+    r"""One round of the bound chain: :math:`\kappa \mapsto` :func:`kappa_tail_bound` of :math:`K(\kappa)`.
+
+    :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma`; the result is at most :math:`1/\mu`.
+    """
+    k = check_scalar(kappa, "kappa")
+    if k < 1:
+        raise ValueError(f"kappa must be >= 1, got {k}")
+    nn = check_positive(n, "n")
+    lp = check_positive(log_class_size, "log_class_size")
+    g = check_positive(gamma, "gamma")
+    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+    rate = math.sqrt(lp / nn)
+    b = rate if beta is None else check_positive(beta, "beta")
+    big_k = (check_positive(c1, "c1") * math.sqrt(k) * rate + check_positive(c2, "c2") * b * math.log(k)) / g
+    return kappa_tail_bound(big_k, m)
+
+
+def _check_ab(a: float, b: float) -> tuple[float, float]:
+    return check_positive(a, "a"), check_positive(b, "b")
+
+
+def fixed_point(a: float, b: float) -> float:
+    r"""Positive fixed point of :math:`f(k) = a + b\sqrt k`: :math:`\kappa_\infty = ((b + \sqrt{b^2 + 4a})/2)^2`."""
+    aa, bb = _check_ab(a, b)
+    return ((bb + math.sqrt(bb * bb + 4 * aa)) / 2) ** 2
+
+
+def contraction_factor(a: float, b: float) -> float:
+    r""":math:`\rho = f'(\kappa_\infty) = b/(2\sqrt{\kappa_\infty}) = b/(b + \sqrt{b^2 + 4a}) \in (0, 1)`."""
+    aa, bb = _check_ab(a, b)
+    return bb / (bb + math.sqrt(bb * bb + 4 * aa))
+
+
+def iterate_recurrence(a: float, b: float, kappa0: float, rounds: int) -> NDArray[np.float64]:
+    r"""The iterates :math:`\kappa_0, f(\kappa_0), \dots, f^{T}(\kappa_0)` of :math:`f(k) = a + b\sqrt k`.
+
+    Returns an array of length ``rounds + 1``.
+    """
+    aa, bb = _check_ab(a, b)
+    k0 = _check_kappa0(kappa0)
+    t = check_int(rounds, "rounds", minimum=0)
+    out = np.empty(t + 1)
+    out[0] = k0
+    for i in range(t):
+        out[i + 1] = aa + bb * math.sqrt(out[i])
+    return out
+
+
+def envelope(a: float, b: float, kappa0: float, rounds: ArrayLike) -> NDArray[np.float64]:
+    r"""Lemma 7.2's envelope :math:`\kappa_\infty + \rho^T (\kappa_0 - \kappa_\infty)_+`.
+
+    Evaluated for each :math:`T` in ``rounds``.
+    """
+    k0 = _check_kappa0(kappa0)
+    t = check_finite(as_float_array(np.atleast_1d(rounds), "rounds"), "rounds")
+    if np.any(t < 0):
+        raise ValueError("rounds must be >= 0")
+    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    out: NDArray[np.float64] = kinf + rho**t * max(k0 - kinf, 0.0)
+    return out
+
+
+def rounds_needed(a: float, b: float, kappa0: float) -> int:
+    r"""Cor 5.7: the least :math:`T \ge 1` with :math:`\rho^{(T-1)/2}\sqrt{\kappa_0} \le \sqrt{\kappa_\infty}`,
+    i.e. :math:`T = \max(1, \lceil 1 + \log(\kappa_0/\kappa_\infty)/\log(1/\rho) \rceil)`."""
+    k0 = _check_kappa0(kappa0)
+    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    if k0 <= kinf:
+        return 1
+    return max(1, math.ceil(1 + math.log(k0 / kinf) / math.log(1 / rho) - 1e-12))
+
+
+def failure_bound(
+    rounds: ArrayLike,
+    n: float,
+    log_class_size: float,
+    delta: float,
+    gamma: float,
+    kappa0: float,
+    a: float,
+    b: float,
+    C: float = 2.0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Theorem 7.3 (companion form): stable and transient parts of the failure bound.
+
+    .. math::
+
+        P_x[\pi_T(\hat y_T|x) \le 1/2]
+        \le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\kappa_\infty}}_{\text{stable}}
+        + \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
+        \qquad L_T = \log(T|\Pi|/\delta).
+
+    ``C`` collects the paper's unspecified constants (:math:`C = 2(c_1 + c_2)` with :math:`\beta = \sqrt{L/n}`).
+    Returns ``(stable, transient)`` arrays over ``rounds`` (each :math:`T \ge 1`).
+    """
+    t = check_finite(as_float_array(np.atleast_1d(rounds), "rounds"), "rounds")
+    if np.any(t < 1):
+        raise ValueError("rounds must be >= 1")
+    nn = check_positive(n, "n")
+    lp = check_positive(log_class_size, "log_class_size")
+    d = check_in_interval(delta, "delta", 0.0, 1.0)
+    g = check_positive(gamma, "gamma")
+    k0 = _check_kappa0(kappa0)
+    cc = check_positive(C, "C")
+    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    scale = cc / g * np.sqrt((np.log(t) + lp + math.log(1 / d)) / nn)
+    return scale * math.sqrt(kinf), scale * rho ** ((t - 1) / 2) * math.sqrt(k0)
+
+
+def _check_kappa0(kappa0: float) -> float:
+    k0 = check_scalar(kappa0, "kappa0")
+    if k0 < 1:
+        raise ValueError(f"kappa0 must be >= 1 (a condition number), got {k0}")
+    return k0
