@@ -4,6 +4,8 @@
 #                  unit tests, notebook pairing, strict nbval on every notebook)
 #   make execute   (developers) re-execute every notebook deterministically
 #   make bench     run the benchmark scripts and print their ratios
+#   make browser-check   build, then open every page in headless Chromium (installs Debian's
+#                  chromium if missing) and check math, theorem boxes, figures; saves screenshots
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +16,7 @@ SHELL  := /bin/bash
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test execute lint bench clean
+.PHONY: setup vendor book test execute lint bench browser-check clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +24,12 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) vendor
 
-book: $(STAMP)
+vendor:
+	@bash scripts/vendor_mathjax.sh
+
+book: $(STAMP) vendor
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -n -W --keep-going
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
@@ -41,8 +46,12 @@ test: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.py
 
+browser-check: book
+	bash scripts/ensure_chromium.sh
+	$(BIN)/python scripts/browser_check.py _build/html
+
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(BIN)/python "$$f" || exit 1; done
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	rm -rf _build _vendor .pytest_cache .ruff_cache .hypothesis

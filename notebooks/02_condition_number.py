@@ -188,7 +188,7 @@ glue("ch2_kappa_L8_a06", f"{kappa_ar[0.6][-1]:.3g}", display=False)
 #
 # ## Exact evolution under self-rewarding
 #
-# ```{prf:proposition} Doubly exponential decay of κ − 1 (from {prf:ref}`thm-iterated-closed-form`)
+# ```{prf:proposition} Doubly exponential decay of κ − 1 (paper §3 with Eq. 5)
 # :label: prop-kappa-dynamics
 #
 # Fix a prompt with probabilities $p_1 > p_2 \ge \dots \ge p_M$ under $\pi_0$ and let

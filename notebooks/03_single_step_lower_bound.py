@@ -66,20 +66,19 @@ rng = np.random.default_rng(20260203)
 # Treating $M, N$ as real and $-\log(1-z)$ as $z$, this becomes the scalar condition
 #
 # $$
-# n \ge \frac{A}{\delta^2 \log(C/\delta)}, \qquad
-# A = \frac{\log 2\,(1+g)(\kappa_0-1)\log|\Pi|}{16\,(2+g)}, \qquad
-# C = \frac{(1+g)(\kappa_0-1)}{4},
+# n \ge \frac{A}{\delta^2 \log(C/\delta)}
 # $$ (eq-scalar-condition)
 #
-# whose solution is the failure floor
+# with $A = \log 2\,(1+g)(\kappa_0-1)\log|\Pi| \,/\, (16\,(2+g))$ and
+# $C = (1+g)(\kappa_0-1)/4$, whose solution is the failure floor
 #
 # $$
 # \delta_{\min}(n) = C \exp\!\Big(\tfrac12 W_{-1}\big(-\tfrac{2A}{nC^2}\big)\Big)
-# \;\approx\; \sqrt{\frac{2A}{n \log(nC^2/(2A))}}
-# = \tilde\Omega\!\left(\sqrt{\frac{\kappa_0 \log|\Pi|}{n}}\right),
+# \;\approx\; \sqrt{\frac{2A}{n \log(nC^2/(2A))}},
 # $$ (eq-lambert-floor)
 #
-# real exactly when $n \ge 2eA/C^2$; below that sample size the floor is a constant.
+# i.e. $\tilde\Omega(\sqrt{\kappa_0\log|\Pi|/n})$, real exactly when $n \ge 2eA/C^2$;
+# below that sample size the floor is a constant.
 # ```
 #
 # The proof runs on the hard instance $H(N, M, \varepsilon, g)$ of paper App. D

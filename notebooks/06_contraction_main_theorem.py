@@ -53,9 +53,10 @@ rng = np.random.default_rng(20260206)
 # For $a, b' > 0$, $f(k) = a + b'\sqrt k$ has exactly one fixed point,
 #
 # $$
-# \kappa_\infty = \left(\frac{b' + \sqrt{b'^2 + 4a}}{2}\right)^2 = a + \frac{b'^2}{2} + \frac{b'}{2}\sqrt{b'^2 + 4a}
-# = a + b'\sqrt a + \frac{b'^2}{2} + O(b'^3).
+# \kappa_\infty = \left(\frac{b' + \sqrt{b'^2 + 4a}}{2}\right)^2 = a + \frac{b'^2}{2} + \frac{b'}{2}\sqrt{b'^2 + 4a},
 # $$ (eq-fixed-point)
+#
+# and for small $b'$ (large $n$), $\kappa_\infty = a + b'\sqrt a + b'^2/2 + O(b'^3)$.
 # ```
 
 # %%
@@ -99,10 +100,16 @@ sp.Eq(sp.Symbol(r"\kappa_\infty"), sp.expand(genuine[0]))
 # $f$ is increasing and concave. If $\kappa_{t+1} \le f(\kappa_t)$ for all $t$, then
 #
 # $$
-# \kappa_T \le \kappa_\infty + \rho^T(\kappa_0 - \kappa_\infty)_+, \qquad
-# \rho = f'(\kappa_\infty) = \frac{b'}{2\sqrt{\kappa_\infty}} = \frac{b'}{b' + \sqrt{b'^2 + 4a}}
-# = \frac{b'}{2\sqrt a} + O(b'^2) < 1 .
+# \kappa_T \le \kappa_\infty + \rho^T(\kappa_0 - \kappa_\infty)_+
 # $$ (eq-envelope)
+#
+# with the contraction factor
+#
+# $$
+# \rho = f'(\kappa_\infty) = \frac{b'}{2\sqrt{\kappa_\infty}} = \frac{b'}{b' + \sqrt{b'^2 + 4a}} < 1,
+# $$
+#
+# and for small $b'$, $\rho = b'/(2\sqrt a) + O(b'^2)$.
 # ```
 #
 # *Proof.* Because $f$ is increasing, $\kappa_t \le f^t(\kappa_0)$ by induction. If
@@ -163,9 +170,12 @@ plt.show()
 # {eq}`eq-tail-bound`; with $\log\kappa \le \sqrt\kappa$ this gives the companion form
 #
 # $$
-# F(\kappa) \le 1 + b'\sqrt\kappa, \qquad
-# b' = \frac{c_1\sqrt{L/n} + c_2\beta}{\gamma}\left(\frac1\mu + \log\frac{1}{\mu K_{\min}}\right),
+# F(\kappa) \le 1 + b'\sqrt\kappa,
 # $$ (eq-companion-recurrence)
+#
+# $$
+# b' = \frac{c_1\sqrt{L/n} + c_2\beta}{\gamma}\left(\frac1\mu + \log\frac{1}{\mu K_{\min}}\right),
+# $$
 #
 # i.e. $a = 1$ (`srlm.recurrence_constants`, with $\beta = \sqrt{L/n}$). When
 # $K \ge 1 - \mu$ the tail bound saturates at $1/\mu$, and then
@@ -195,8 +205,11 @@ print(f"{n_dom} points: F(kappa) <= 1 + b' sqrt(kappa)")
 # $\beta = \sqrt{L_T/n}$,
 #
 # $$
-# P_x\big[\pi_T(\hat y_T \mid x) \le \tfrac12\big] \le
-# \frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\Big(\sqrt{\min(\kappa_\infty, 1/\mu)} + \rho^{(T-1)/2}\sqrt{\kappa_0}\Big),
+# \begin{aligned}
+# P_x\big[\pi_T(\hat y_T \mid x) \le \tfrac12\big]
+# &\le \frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\sqrt{\min(\kappa_\infty, 1/\mu)} \\
+# &\quad + \frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0},
+# \end{aligned}
 # $$ (eq-main-theorem)
 #
 # with $C = 2(c_1 + c_2)$ and $\kappa_\infty, \rho$ from {eq}`eq-fixed-point`–{eq}`eq-envelope`

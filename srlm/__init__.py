@@ -68,9 +68,18 @@ from srlm.lower_bound import (
 )
 from srlm.policies import TabularPolicy, log_normalize
 from srlm.sampling import RoundData, sample_categorical, sample_round
-from srlm.symbolic import assert_identity, is_identity, is_zero
 
 __version__ = "0.1.0"
+
+_LAZY = {"assert_identity", "is_identity", "is_zero"}  # sympy is slow to import; load it on first use
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from srlm import symbolic
+
+        return getattr(symbolic, name)
+    raise AttributeError(f"module 'srlm' has no attribute {name!r}")
 
 __all__ = [
     "composed_map",

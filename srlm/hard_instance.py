@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import binom
+from scipy.special import gammaln
 
 from srlm._validate import (
     check_generator,
@@ -168,7 +168,7 @@ class HardInstance:
         # mean + 40 sd (+40), or the miss probability (1-a)^m <= exp(-a m) < e^-39.
         mean = nn * p_prompt
         m_max = int(min(nn, math.ceil(mean + 40 * math.sqrt(mean) + 40), math.ceil(39 / self.favourite_prob)))
-        pmf = binom.pmf(np.arange(m_max + 1), nn, p_prompt)
+        pmf = _binomial_pmf(np.arange(m_max + 1), nn, p_prompt)
         bins = self.M - 1
         occupied = np.zeros(bins + 1)
         occupied[0] = 1.0
@@ -210,6 +210,15 @@ class HardInstance:
         fail = informative & ~hit & ~correct_guess
         est = float(fail.mean())
         return est, float(fail.std(ddof=1) / math.sqrt(r))
+
+
+def _binomial_pmf(k: NDArray[np.int_], n: int, p: float) -> NDArray[np.float64]:
+    """Binomial(n, p) probabilities at ``k`` via log-gamma (stable for large ``n``)."""
+    if p >= 1.0:
+        return (k == n).astype(np.float64)
+    log_pmf = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + k * np.log(p) + (n - k) * np.log1p(-p)
+    out: NDArray[np.float64] = np.exp(log_pmf)
+    return out
 
 
 def required_samples(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> int:

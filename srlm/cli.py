@@ -1,0 +1,257 @@
+r"""The ``srlm`` command: the paper's numbers without reading the proofs.
+
+Subcommands::
+
+    srlm floor  --kappa0 K --log-pi L --n N [--g G]     single-step failure floor (Theorem 4.1)
+    srlm rounds --a A --b B --kappa0 K                  kappa_inf, rho and the rounds of Corollary 5.7
+    srlm rounds --n N --log-pi L --gamma G --mu M --kappa0 K   the same from the companion constants
+    srlm kappa  FILE [--column NAME]                     condition number from modal log-probabilities
+
+Every subcommand takes ``--json``.  Bad input exits with status 2 and a one-line
+message naming the argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+from scipy.special import logsumexp
+
+from srlm.bounds import contraction_factor, fixed_point, recurrence_constants, rounds_needed
+from srlm.lower_bound import floor_constants, min_failure_rate, min_failure_rate_asymptotic, sample_threshold
+
+__all__ = ["main", "read_logprobs"]
+
+
+class CliError(ValueError):
+    """A bad argument: reported on one line, exit status 2."""
+
+
+FLOOR_HELP = r"""Single-step failure floor (paper Theorem 4.1, companion form).
+
+  A = log2 (1+g)(kappa0-1) logPi / (16 (2+g)),   C = (1+g)(kappa0-1)/4
+  delta_min(n) = C exp( W_{-1}( -2A/(n C^2) ) / 2 ),  real iff n >= 2eA/C^2
+  asymptotic:   sqrt( 2A / (n log(n C^2/(2A))) )
+
+Below the threshold 2eA/C^2 no failure rate below min(1/4, C e^{-1/2}) can be guaranteed."""
+
+ROUNDS_HELP = r"""Contraction of the condition number (paper Lemma C.4, Corollary 5.7).
+
+  kappa_{t+1} <= a + b sqrt(kappa_t)
+  kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2,   rho = b/(b + sqrt(b^2 + 4a))
+  T = max(1, ceil(1 + log(kappa0/kappa_inf)/log(1/rho)))  rounds make the transient part
+  of Theorem 5.3 at most its stable part.
+Give --a and --b, or --n, --log-pi, --gamma, --mu for the companion constants
+  a = 1,  b = (c1 sqrt(L/n) + c2 beta)(1/mu + log(1/(mu K_min)))/gamma,  K_min = c1 sqrt(L/n)/gamma."""
+
+KAPPA_HELP = r"""Policy condition number from modal log-probabilities (paper Eq. 5).
+
+  kappa = (1/m) sum_i exp(-l_i),  l_i = log pi(y_hat(x_i) | x_i)  (natural log, one per prompt)
+
+FILE holds one log-probability per line, or a CSV with a header (choose the column with
+--column). Use '-' for standard input. Log-probabilities of greedy-decoded responses are at
+most those of the true modes, so they give an upper bound on kappa."""
+
+
+def _positive(name: str, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise CliError(f"{name} must be a finite number > 0, got {value}")
+    return value
+
+
+def _kappa0(value: float) -> float:
+    if not math.isfinite(value) or value < 1:
+        raise CliError(f"--kappa0 must be >= 1 (a condition number), got {value}")
+    return value
+
+
+def _floor(args: argparse.Namespace) -> dict[str, Any]:
+    k0 = _kappa0(args.kappa0)
+    if k0 == 1:
+        raise CliError("--kappa0 = 1 means a deterministic base policy: there is no failure floor")
+    lp = _positive("--log-pi", args.log_pi)
+    n = _positive("--n", args.n)
+    g = _positive("--g", args.g)
+    a, c = floor_constants(k0, lp, g)
+    threshold = sample_threshold(a, c)
+    out: dict[str, Any] = {"A": a, "C": c, "threshold": threshold, "n": n, "kappa0": k0, "log_pi": lp, "g": g}
+    if n < threshold:
+        out["regime"] = "constant"
+        out["delta_min"] = min(0.25, c * math.exp(-0.5))
+        out["asymptotic"] = None
+    else:
+        out["regime"] = "lambert"
+        out["delta_min"] = float(min_failure_rate(n, a, c))
+        ratio = n * c * c / (2 * a)
+        out["asymptotic"] = float(min_failure_rate_asymptotic(n, a, c)) if ratio > 1 else None
+    return out
+
+
+def _rounds(args: argparse.Namespace) -> dict[str, Any]:
+    k0 = _kappa0(args.kappa0)
+    if args.a is not None or args.b is not None:
+        if args.a is None or args.b is None:
+            raise CliError("give both --a and --b (or --n, --log-pi, --gamma, --mu instead)")
+        a, b = _positive("--a", args.a), _positive("--b", args.b)
+        source = "given"
+    else:
+        missing = [f for f in ("n", "log_pi", "gamma", "mu") if getattr(args, f) is None]
+        if missing:
+            raise CliError(
+                "give --a and --b, or all of --n, --log-pi, --gamma, --mu (missing: "
+                + ", ".join("--" + m.replace("_", "-") for m in missing)
+                + ")"
+            )
+        n = _positive("--n", args.n)
+        mu = args.mu
+        if not (math.isfinite(mu) and 0 < mu <= 1):
+            raise CliError(f"--mu must lie in (0, 1], got {mu}")
+        a, b = recurrence_constants(n, _positive("--log-pi", args.log_pi), _positive("--gamma", args.gamma), mu)
+        source = "companion constants"
+    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    return {
+        "a": a,
+        "b": b,
+        "source": source,
+        "kappa0": k0,
+        "kappa_inf": kinf,
+        "rho": rho,
+        "rounds": rounds_needed(a, b, k0),
+    }
+
+
+def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
+    """Parse modal log-probabilities: one per line, or a CSV column (header required with ``column``)."""
+    rows = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise CliError("FILE contains no log-probabilities")
+    values: list[str]
+    if column is not None or "," in rows[0]:
+        reader = csv.reader(io.StringIO("\n".join(rows)))
+        header = [h.strip() for h in next(reader)]
+        if column is None:
+            raise CliError(f"FILE looks like CSV; choose a column with --column (one of: {', '.join(header)})")
+        if column not in header:
+            raise CliError(f"--column {column!r} not in the CSV header ({', '.join(header)})")
+        idx = header.index(column)
+        values = []
+        for lineno, rec in enumerate(reader, start=2):
+            if idx >= len(rec):
+                raise CliError(f"FILE line {lineno}: missing column {column!r}")
+            values.append(rec[idx])
+    else:
+        values = rows
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        try:
+            out[i] = float(v.strip())
+        except ValueError:
+            raise CliError(f"FILE entry {i + 1}: {v.strip()!r} is not a number") from None
+    if not np.all(np.isfinite(out)):
+        bad = int(np.flatnonzero(~np.isfinite(out))[0]) + 1
+        raise CliError(f"FILE entry {bad}: log-probabilities must be finite (found NaN or inf)")
+    if np.any(out > 1e-12):
+        bad = int(np.flatnonzero(out > 1e-12)[0]) + 1
+        raise CliError(f"FILE entry {bad}: a log-probability must be <= 0, got {out[bad - 1]}")
+    return np.minimum(out, 0.0)
+
+
+def _kappa(args: argparse.Namespace) -> dict[str, Any]:
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"FILE {args.file!r} cannot be read: {exc.__class__.__name__}") from None
+    lp = read_logprobs(text, args.column)
+    log_kappa = float(logsumexp(-lp) - math.log(lp.size))
+    kappa = math.exp(log_kappa) if log_kappa < 700 else math.inf
+    return {
+        "prompts": int(lp.size),
+        "kappa": kappa,
+        "log_kappa": log_kappa,
+        "min_confidence": float(math.exp(lp.min())),
+        "note": "an upper bound on kappa if the log-probabilities are of greedy-decoded rather than modal responses",
+    }
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are a single line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _OneLineParser(
+        prog="srlm", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    f = sub.add_parser(
+        "floor",
+        help="single-step failure floor (Theorem 4.1)",
+        description=FLOOR_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    f.add_argument("--kappa0", type=float, required=True, help="condition-number budget kappa0 > 1")
+    f.add_argument("--log-pi", type=float, required=True, help="log|Pi| > 0")
+    f.add_argument("--n", type=float, required=True, help="samples n > 0")
+    f.add_argument("--g", type=float, default=1.0, help="bias g > 0 of the hard instance (default 1)")
+    r = sub.add_parser(
+        "rounds",
+        help="kappa_inf, rho and rounds (Corollary 5.7)",
+        description=ROUNDS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("--a", type=float, help="offset a > 0 of the recurrence")
+    r.add_argument("--b", type=float, help="slope b > 0 of the recurrence")
+    r.add_argument("--kappa0", type=float, required=True, help="initial condition number >= 1")
+    r.add_argument("--n", type=float, help="samples per round (companion constants)")
+    r.add_argument("--log-pi", type=float, help="log(|Pi|/delta) (companion constants)")
+    r.add_argument("--gamma", type=float, help="margin gamma > 0 (companion constants)")
+    r.add_argument("--mu", type=float, help="minimum confidence in (0, 1] (companion constants)")
+    k = sub.add_parser(
+        "kappa",
+        help="condition number from modal log-probabilities",
+        description=KAPPA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    k.add_argument("file", metavar="FILE", help="file of log-probabilities, or '-' for standard input")
+    k.add_argument("--column", help="CSV column holding the log-probabilities")
+    for sp in (f, r, k):
+        sp.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return p
+
+
+def _format(result: dict[str, Any]) -> str:
+    lines = []
+    for key, val in result.items():
+        if isinstance(val, float):
+            lines.append(f"{key:>15}: {val:.6g}")
+        else:
+            lines.append(f"{key:>15}: {val}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``srlm`` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"floor": _floor, "rounds": _rounds, "kappa": _kappa}
+    try:
+        result = handlers[args.command](args)
+    except (CliError, ValueError) as exc:
+        print(f"srlm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, sort_keys=True) if args.json else _format(result))
+    return 0
