@@ -35,7 +35,7 @@ book: $(STAMP) vendor
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check srlm tests scripts notebooks/*.py
+	$(BIN)/ruff check srlm tests scripts benchmarks notebooks/*.py
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory book

@@ -58,6 +58,7 @@ from srlm.kl_step import (
     sharpening_exponent,
 )
 from srlm.linear import linear_softmax_logp
+from srlm.loop import BatchRound, LoopTrace, fit_round_batch, run_self_rewarding, sample_round_batch
 from srlm.lower_bound import (
     floor_constants,
     floor_function,
@@ -81,7 +82,13 @@ def __getattr__(name: str) -> object:
         return getattr(symbolic, name)
     raise AttributeError(f"module 'srlm' has no attribute {name!r}")
 
+
 __all__ = [
+    "BatchRound",
+    "LoopTrace",
+    "fit_round_batch",
+    "run_self_rewarding",
+    "sample_round_batch",
     "composed_map",
     "contraction_factor",
     "envelope",

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.special import log_expit
 
 from srlm._validate import as_float_array, check_finite, check_int, check_positive
@@ -34,10 +32,6 @@ __all__ = [
     "sampled_components",
     "linear_dpo_erm",
 ]
-
-#: Relative cut-off for the pseudo-inverse of the per-prompt Laplacians: their
-#: zero eigenvalues are exact, the non-zero ones are >= 1/n^2 for n pairs.
-_PINV_RTOL = 1e-10
 
 
 def _check_data(data: object, n_prompts: int, n_responses: int) -> RoundData:
@@ -98,21 +92,65 @@ def dpo_logistic_loss(policy: TabularPolicy, reference: TabularPolicy, data: Rou
     return float(-np.sum(p * log_expit(u) + (1.0 - p) * log_expit(-u)))
 
 
-def _laplacian_system(
-    data: RoundData, n_prompts: int, n_responses: int, beta: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per-prompt normal equations ``L h = b`` of the square loss (divided by beta^2)."""
-    x, y, y2 = data.prompts, data.first, data.second
-    target = data.reward_diff / beta
-    lap = np.zeros((n_prompts, n_responses, n_responses))
-    np.add.at(lap, (x, y, y), 1.0)
-    np.add.at(lap, (x, y2, y2), 1.0)
-    np.add.at(lap, (x, y, y2), -1.0)
-    np.add.at(lap, (x, y2, y), -1.0)
-    rhs = np.zeros((n_prompts, n_responses))
-    np.add.at(rhs, (x, y), target)
-    np.add.at(rhs, (x, y2), -target)
-    return lap, rhs
+def _same_group(adjacency: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Reflexive-transitive closure of per-prompt adjacency matrices ``(X, Y, Y)`` by repeated squaring.
+
+    ``out[x, i, j]`` is true when responses ``i`` and ``j`` are linked by a chain of sampled pairs
+    at prompt ``x`` (or ``i == j``).
+    """
+    n_resp = adjacency.shape[-1]
+    reach = adjacency | np.eye(n_resp, dtype=bool)
+    for _ in range(max(1, int(np.ceil(np.log2(n_resp))))):
+        reach = np.matmul(reach.astype(np.float32), reach.astype(np.float32)) > 0
+    return reach
+
+
+def _pair_counts(
+    prompts: NDArray[np.intp], first: NDArray[np.intp], second: NDArray[np.intp], n_prompts: int, n_responses: int
+) -> NDArray[np.float64]:
+    """Symmetric counts ``c[x, y, y']`` of sampled pairs (both orders), shape ``(X, Y, Y)``."""
+    yy = n_responses * n_responses
+    base = prompts * yy
+    counts = np.bincount(base + first * n_responses + second, minlength=n_prompts * yy)
+    counts = counts + np.bincount(base + second * n_responses + first, minlength=n_prompts * yy)
+    return counts.reshape(n_prompts, n_responses, n_responses).astype(np.float64)
+
+
+def minnorm_log_ratios(
+    prompts: NDArray[np.intp],
+    first: NDArray[np.intp],
+    second: NDArray[np.intp],
+    target: NDArray[np.float64],
+    n_prompts: int,
+    n_responses: int,
+) -> NDArray[np.float64]:
+    r"""Minimum-norm least-squares :math:`h` with :math:`h_{x_i y_i} - h_{x_i y'_i} \approx t_i` for every triple.
+
+    The normal equations are one graph-Laplacian system :math:`L_x h_x = b_x` per prompt
+    (:math:`L_x` the Laplacian of the multigraph of pairs sampled at :math:`x`,
+    :math:`b_x = \sum_i \pm t_i`).  The minimum-norm solution :math:`L_x^+ b_x` equals
+    :math:`(L_x + P_x)^{-1} b_x` with :math:`P_x` the projector onto :math:`\ker L_x` (the
+    indicator vectors of connected groups, scaled), so all prompts are solved at once
+    with one batched LU solve.  Internal kernel shared by :func:`tabular_dpo_erm` and the
+    batched loop (:mod:`srlm.loop`); arguments are trusted (validated by the callers).
+    """
+    counts = _pair_counts(prompts, first, second, n_prompts, n_responses)
+    rhs = np.bincount(prompts * n_responses + first, weights=target, minlength=n_prompts * n_responses)
+    rhs = rhs - np.bincount(prompts * n_responses + second, weights=target, minlength=n_prompts * n_responses)
+    rhs = rhs.reshape(n_prompts, n_responses)
+    active = np.flatnonzero(np.bincount(prompts, minlength=n_prompts))
+    h = np.zeros((n_prompts, n_responses))
+    if active.size:
+        c = counts[active]
+        diag = np.arange(n_responses)
+        lap = -c
+        lap[:, diag, diag] += c.sum(axis=2)  # L = D - A; a self-pair (y = y') adds nothing
+        # L^+ b = (L + P)^{-1} b with P the projector onto ker L: a block 1/|C| on each connected group C
+        # (unsampled responses are singletons). b is orthogonal to ker L, so the solution has no kernel part.
+        group = _same_group(c > 0)
+        proj = group / group.sum(axis=2, keepdims=True)
+        h[active] = np.linalg.solve(lap + proj, rhs[active][:, :, None])[:, :, 0]
+    return h
 
 
 def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> TabularPolicy:
@@ -122,7 +160,8 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     :math:`h` only through :math:`\beta(h_{x y} - h_{x y'})`; the normal equations are
     :math:`L_x h_x = b_x` with the Laplacian :math:`L_x` of the multigraph of sampled
     pairs at prompt :math:`x` and :math:`b_x = \sum_i \pm \Delta r_i/\beta`.  The
-    returned :math:`h_x = L_x^{+} b_x` is the minimum-norm solution: zero on
+    returned :math:`h_x = L_x^{+} b_x` (computed as :math:`(L_x + P_x)^{-1} b_x`, see
+    :func:`minnorm_log_ratios`) is the minimum-norm solution: zero on
     unsampled responses (they keep their reference logit) and mean zero on each
     connected group of sampled responses.  Only differences within a group are
     identified (see :func:`sampled_components`).
@@ -130,8 +169,7 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     check_policy(reference, "reference")
     b = check_positive(beta, "beta")
     d = _check_data(data, *reference.logp.shape)
-    lap, rhs = _laplacian_system(d, reference.n_prompts, reference.n_responses, b)
-    h = np.einsum("xij,xj->xi", np.linalg.pinv(lap, rtol=_PINV_RTOL, hermitian=True), rhs)
+    h = minnorm_log_ratios(d.prompts, d.first, d.second, d.reward_diff / b, *reference.logp.shape)
     with np.errstate(invalid="ignore"):
         logits = np.where(np.isfinite(reference.logp), reference.logp + h, -np.inf)
     return reference.with_logp(log_normalize(logits, "fitted logits"))
@@ -149,14 +187,11 @@ def sampled_components(data: RoundData, n_prompts: int, n_responses: int) -> NDA
     xp = check_int(n_prompts, "n_prompts", minimum=1)
     yr = check_int(n_responses, "n_responses", minimum=1)
     d = _check_data(data, xp, yr)
-    nodes = xp * yr
-    u = d.prompts * yr + d.first
-    v = d.prompts * yr + d.second
-    graph = coo_matrix((np.ones(d.n), (u, v)), shape=(nodes, nodes)).tocsr()
-    _, labels = connected_components(graph, directed=False)
-    seen = np.zeros(nodes, dtype=bool)
-    seen[u] = True
-    seen[v] = True
+    group = _same_group(_pair_counts(d.prompts, d.first, d.second, xp, yr) > 0)
+    labels = (np.arange(xp)[:, None] * yr + np.argmax(group, axis=2)).ravel()  # smallest member of the group
+    seen = np.zeros(xp * yr, dtype=bool)
+    seen[d.prompts * yr + d.first] = True
+    seen[d.prompts * yr + d.second] = True
     out = np.where(seen, labels, -1).reshape(xp, yr).astype(np.intp)
     return out
 

@@ -25,7 +25,7 @@ from srlm._validate import (
     check_positive,
     check_probability_table,
 )
-from srlm.policies import TabularPolicy, check_finite_or_neginf, check_policy, log_normalize
+from srlm.policies import TabularPolicy, _log_softmax_rows, check_finite_or_neginf, check_policy, log_normalize
 
 __all__ = [
     "self_reward",
@@ -111,12 +111,11 @@ def gibbs_step(policy: TabularPolicy, beta: float, reward: ArrayLike | None = No
     """
     check_policy(policy)
     b = check_positive(beta, "beta")
-    if reward is None:
-        r = policy.logp
-    else:
-        r = check_finite_or_neginf(reward, "reward")
-        if r.shape != policy.logp.shape:
-            raise ValueError(f"reward must have shape {policy.logp.shape}, got {r.shape}")
+    if reward is None:  # tempering: pi^(1 + 1/beta), one fused pass
+        return policy.with_logp(_log_softmax_rows(policy.logp, 1.0 + 1.0 / b))
+    r = check_finite_or_neginf(reward, "reward")
+    if r.shape != policy.logp.shape:
+        raise ValueError(f"reward must have shape {policy.logp.shape}, got {r.shape}")
     return policy.with_logp(log_normalize(policy.logp + r / b, "log-weights"))
 
 

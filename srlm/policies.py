@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import logsumexp
 
 from srlm._validate import (
     PROB_ATOL,
@@ -38,7 +37,48 @@ def log_normalize(logits: ArrayLike, name: str = "logits") -> NDArray[np.float64
         raise ValueError(f"{name} must not contain NaN or +inf")
     if np.any(np.all(arr == -np.inf, axis=1)):
         raise ValueError(f"every row of {name} needs at least one finite entry")
-    out: NDArray[np.float64] = arr - logsumexp(arr, axis=1, keepdims=True)
+    return _log_softmax_rows(arr)
+
+
+#: Rows per block in :func:`_log_softmax_rows`, sized so a block of a wide table stays in cache.
+_BLOCK_BYTES = 1 << 20
+
+
+def _blocked_rows(arr: NDArray[np.float64], scale: float, subtract: bool) -> NDArray[np.float64]:
+    """Row-wise log-sum-exp of ``scale * arr`` (``subtract=False``, shape ``(X, 1)``) or
+    ``scale * arr`` minus it (``subtract=True``), computed block by block in cache.
+
+    Reads ``arr`` once; per block it takes the row maxima, exponentiates the shifted block into
+    a scratch buffer and sums.  ``-inf`` entries contribute 0; rows must have a finite entry.
+    """
+    out = np.empty_like(arr) if subtract else np.empty((arr.shape[0], 1))
+    rows = max(1, _BLOCK_BYTES // max(1, arr.shape[1] * arr.itemsize))
+    work = np.empty((min(rows, arr.shape[0]), arr.shape[1]))
+    scratch = np.empty_like(work)
+    for start in range(0, arr.shape[0], rows):
+        stop = min(start + rows, arr.shape[0])
+        block = out[start:stop] if subtract else work[: stop - start]
+        np.multiply(arr[start:stop], scale, out=block)
+        top = block.max(axis=1, keepdims=True)
+        np.subtract(block, top, out=block)
+        tmp = scratch[: stop - start]
+        np.exp(block, out=tmp)
+        lse = np.log(tmp.sum(axis=1, keepdims=True))
+        if subtract:
+            np.subtract(block, lse, out=block)
+        else:
+            out[start:stop] = top + lse
+    return out
+
+
+def _log_softmax_rows(arr: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
+    """``scale * arr`` minus its row-wise log-sum-exp (reads the table once, writes it once)."""
+    return _blocked_rows(arr, scale, subtract=True)
+
+
+def _row_logsumexp(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row-wise log-sum-exp, shape ``(X,)``."""
+    out: NDArray[np.float64] = _blocked_rows(arr, 1.0, subtract=False)[:, 0]
     return out
 
 
@@ -69,7 +109,7 @@ class TabularPolicy:
             raise ValueError("logp must contain log-probabilities (<= 0, no NaN)")
         if np.any(np.all(logp == -np.inf, axis=1)):
             raise ValueError("every row of logp needs a response of positive probability")
-        norms = logsumexp(logp, axis=1)
+        norms = _row_logsumexp(logp)
         bad = np.flatnonzero(np.abs(norms) > PROB_ATOL)
         if bad.size:
             i = int(bad[0])
@@ -79,7 +119,7 @@ class TabularPolicy:
         weights = check_probability_vector(self.weights, "weights")
         if weights.shape[0] != logp.shape[0]:
             raise ValueError(f"weights has {weights.shape[0]} entries but logp has {logp.shape[0]} prompts")
-        logp = np.minimum(logp, 0.0).copy()
+        logp = np.minimum(logp, 0.0)  # a fresh array: clips rounding above 0
         weights = weights.copy()
         logp.flags.writeable = False
         weights.flags.writeable = False
@@ -96,7 +136,7 @@ class TabularPolicy:
         p = check_probability_table(probs, "probs")
         with np.errstate(divide="ignore"):
             logp = np.log(p)
-        logp = logp - logsumexp(logp, axis=1, keepdims=True)
+        logp = _log_softmax_rows(logp)
         return cls(logp, _default_weights(weights, p.shape[0]))
 
     @classmethod

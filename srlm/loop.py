@@ -1,0 +1,182 @@
+r"""The finite-sample self-rewarding loop, vectorised over prompts and repetitions.
+
+One round, for each of ``R`` independent repetitions at once:
+
+1. draw ``n`` triples :math:`x_i \sim D`, :math:`y_i, y'_i \sim \pi_t(\cdot|x_i)`;
+2. label them with the self-reward difference
+   :math:`\Delta r_i = \log\pi_t(y_i|x_i) - \log\pi_t(y'_i|x_i)`, optionally plus
+   :math:`\mathcal N(0, \sigma^2)` noise (a noisy judge);
+3. set :math:`\pi_{t+1}` to the minimum-norm square-loss DPO ERM over tabular policies
+   (:func:`srlm.dpo.minnorm_log_ratios`): responses never sampled at a prompt keep
+   their logit, only log-ratios within a connected group of sampled pairs move.
+
+Per round it records, for every repetition: :math:`\kappa(\pi_t)`; the *confidence
+failure* :math:`P_x[\pi_t(\hat y_t|x) \le 1/2]` that paper Theorem 5.3 bounds; and
+*correctness* :math:`P_x[\hat y_t(x) = \hat y_0(x)]`, whether the policy's mode is still
+the base model's mode — which the theorem does not promise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import logsumexp
+
+from srlm._validate import check_generator, check_int, check_positive, check_scalar
+from srlm.dpo import minnorm_log_ratios
+from srlm.policies import TabularPolicy, check_policy
+from srlm.sampling import sample_categorical
+
+__all__ = ["BatchRound", "LoopTrace", "sample_round_batch", "fit_round_batch", "run_self_rewarding"]
+
+
+@dataclass(frozen=True)
+class BatchRound:
+    """Round data for ``R`` repetitions: integer arrays ``(R, n)`` and labels ``(R, n)``."""
+
+    prompts: NDArray[np.intp]
+    first: NDArray[np.intp]
+    second: NDArray[np.intp]
+    reward_diff: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LoopTrace:
+    r"""Per-round trackers, each of shape ``(rounds + 1, reps)`` (row 0 is the base policy).
+
+    Attributes
+    ----------
+    kappa
+        :math:`\kappa(\pi_t)`.
+    confidence_failure
+        :math:`P_x[\pi_t(\hat y_t|x) \le 1/2]`.
+    correctness
+        :math:`P_x[\hat y_t(x) = \hat y_0(x)]`.
+    final_logp
+        :math:`\log\pi_T`, shape ``(reps, prompts, responses)``.
+    """
+
+    kappa: NDArray[np.float64]
+    confidence_failure: NDArray[np.float64]
+    correctness: NDArray[np.float64]
+    final_logp: NDArray[np.float64]
+
+
+def _check_batch_logp(logp: NDArray[np.float64]) -> NDArray[np.float64]:
+    arr = np.asarray(logp, dtype=np.float64)
+    if arr.ndim != 3:
+        raise ValueError(f"logp must have shape (reps, prompts, responses), got {arr.shape}")
+    if np.any(np.isnan(arr)) or np.any(arr > 1e-9):
+        raise ValueError("logp must contain log-probabilities (<= 0, no NaN)")
+    if np.any(np.abs(logsumexp(arr, axis=2)) > 1e-9):
+        raise ValueError("every row of logp must be normalised")
+    return arr
+
+
+def sample_round_batch(
+    logp: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    n: int,
+    rng: np.random.Generator,
+    noise_scale: float = 0.0,
+) -> BatchRound:
+    r"""Draw one round of ``n`` labelled triples for each of the ``R`` policies in ``logp`` ``(R, X, Y)``."""
+    lp = _check_batch_logp(logp)
+    reps, n_prompts, n_resp = lp.shape
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_prompts,) or np.any(w < 0) or abs(w.sum() - 1) > 1e-9:
+        raise ValueError(f"weights must be a probability vector of length {n_prompts}")
+    m = check_int(n, "n", minimum=1)
+    gen = check_generator(rng)
+    sigma = check_scalar(noise_scale, "noise_scale")
+    if sigma < 0:
+        raise ValueError(f"noise_scale must be >= 0, got {sigma}")
+    x = gen.choice(n_prompts, size=(reps, m), p=w).astype(np.intp)
+    rows = (np.arange(reps)[:, None] * n_prompts + x).ravel()
+    flat = lp.reshape(reps * n_prompts, n_resp)
+    probs = np.exp(flat)
+    y = sample_categorical(probs, rows, gen)
+    y2 = sample_categorical(probs, rows, gen)
+    diff = flat[rows, y] - flat[rows, y2]
+    if sigma > 0:
+        diff = diff + sigma * gen.standard_normal(diff.size)
+    shape = (reps, m)
+    return BatchRound(x, y.reshape(shape), y2.reshape(shape), diff.reshape(shape))
+
+
+def fit_round_batch(logp: NDArray[np.float64], data: BatchRound, beta: float) -> NDArray[np.float64]:
+    r"""The square-loss DPO ERM of every repetition: :math:`\log\pi_{t+1} = \mathrm{logsoftmax}(\log\pi_t + h)`."""
+    lp = _check_batch_logp(logp)
+    b = check_positive(beta, "beta")
+    if not isinstance(data, BatchRound):
+        raise TypeError(f"data must be a BatchRound, got {type(data).__name__}")
+    reps, n_prompts, n_resp = lp.shape
+    if data.prompts.shape[0] != reps:
+        raise ValueError(f"data has {data.prompts.shape[0]} repetitions, logp has {reps}")
+    flat_prompt = (np.arange(reps)[:, None] * n_prompts + data.prompts).ravel()
+    h = minnorm_log_ratios(
+        flat_prompt, data.first.ravel(), data.second.ravel(), data.reward_diff.ravel() / b, reps * n_prompts, n_resp
+    )
+    with np.errstate(invalid="ignore"):
+        logits = np.where(np.isfinite(lp), lp + h.reshape(lp.shape), -np.inf)
+    out: NDArray[np.float64] = logits - logsumexp(logits, axis=2, keepdims=True)
+    return out
+
+
+def _trackers(
+    logp: NDArray[np.float64], weights: NDArray[np.float64], base_modes: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    top = logp.max(axis=2)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights)
+    kappa = np.exp(logsumexp(log_w[None, :] - top, axis=1))
+    conf_fail = (np.exp(top) <= 0.5) @ weights
+    correct = (np.argmax(logp, axis=2) == base_modes[None, :]) @ weights
+    return kappa, conf_fail, correct
+
+
+def run_self_rewarding(
+    policy: TabularPolicy,
+    beta: float,
+    n: int,
+    rounds: int,
+    rng: np.random.Generator,
+    reps: int = 1,
+    noise_scale: float = 0.0,
+) -> LoopTrace:
+    r"""Run ``rounds`` rounds of the finite-sample loop from ``policy`` for ``reps`` independent repetitions.
+
+    Parameters
+    ----------
+    policy
+        Base policy :math:`\pi_0` (zero probabilities stay zero).
+    beta
+        KL weight :math:`\beta > 0`.
+    n
+        Triples per round and repetition.
+    rounds
+        Number of rounds :math:`T \ge 0`.
+    rng
+        Seeded generator; the same seed gives the same trace.
+    reps
+        Independent repetitions run side by side.
+    noise_scale
+        Judge noise :math:`\sigma \ge 0`.
+    """
+    check_policy(policy)
+    t_max = check_int(rounds, "rounds", minimum=0)
+    r = check_int(reps, "reps", minimum=1)
+    check_positive(beta, "beta")
+    logp = np.broadcast_to(policy.logp, (r, *policy.logp.shape)).copy()
+    w = policy.weights
+    base_modes = policy.modes()
+    shape = (t_max + 1, r)
+    kappa, conf, corr = np.empty(shape), np.empty(shape), np.empty(shape)
+    kappa[0], conf[0], corr[0] = _trackers(logp, w, base_modes)
+    for t in range(1, t_max + 1):
+        data = sample_round_batch(logp, w, n, rng, noise_scale)
+        logp = fit_round_batch(logp, data, beta)
+        kappa[t], conf[t], corr[t] = _trackers(logp, w, base_modes)
+    return LoopTrace(kappa, conf, corr, logp)
