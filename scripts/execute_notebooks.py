@@ -45,6 +45,8 @@ def execute(py_path: Path) -> None:
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 out.get("metadata", {}).pop("execution", None)
+                if out.get("output_type") == "error":  # e.g. a figure that failed to render
+                    raise RuntimeError(f"{py_path}: a cell produced an error output: {out.get('ename')}")
     nb.metadata["language_info"] = {"name": "python", "version": ".".join(map(str, sys.version_info[:3]))}
     nbformat.validate(nb)
     jupytext.write(nb, py_path.with_suffix(".ipynb"))

@@ -42,6 +42,8 @@ def test_notebook_has_outputs_and_is_in_toc(ipynb: Path) -> None:
     assert any(c.outputs for c in code), "stored without outputs: run `make execute`"
     for c in code:
         assert c.get("execution_count") is not None, "a code cell was never executed"
+        errors = [o for o in c.outputs if o.get("output_type") == "error"]
+        assert not errors, f"stored error output (e.g. a figure that failed to render): {errors[0].get('ename')}"
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
     assert f"notebooks/{ipynb.name}" in files
