@@ -57,7 +57,15 @@ from srlm.kl_step import (
     self_reward,
     sharpening_exponent,
 )
-from srlm.linear import linear_softmax_logp
+from srlm.linear import (
+    ball_net_size_bound,
+    check_features,
+    constrained_least_squares,
+    greedy_packing,
+    linear_softmax_logp,
+    project_to_ball,
+    sup_log_ratio,
+)
 from srlm.loop import BatchRound, LoopTrace, fit_round_batch, run_self_rewarding, sample_round_batch
 from srlm.lower_bound import (
     floor_constants,
@@ -69,6 +77,16 @@ from srlm.lower_bound import (
 )
 from srlm.policies import TabularPolicy, log_normalize
 from srlm.sampling import RoundData, sample_categorical, sample_round
+from srlm.spectra import (
+    covariance_spectrum,
+    effective_dimension,
+    exponential_bound,
+    exponential_spectrum,
+    polynomial_bound,
+    polynomial_spectrum,
+    spiked_bound,
+    spiked_spectrum,
+)
 
 __version__ = "0.1.0"
 
@@ -84,6 +102,20 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ball_net_size_bound",
+    "check_features",
+    "constrained_least_squares",
+    "greedy_packing",
+    "project_to_ball",
+    "sup_log_ratio",
+    "covariance_spectrum",
+    "effective_dimension",
+    "exponential_bound",
+    "exponential_spectrum",
+    "polynomial_bound",
+    "polynomial_spectrum",
+    "spiked_bound",
+    "spiked_spectrum",
     "BatchRound",
     "LoopTrace",
     "fit_round_batch",

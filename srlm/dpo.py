@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import log_expit
 
 from srlm._validate import as_float_array, check_finite, check_int, check_positive
+from srlm.linear import check_features, constrained_least_squares
 from srlm.policies import TabularPolicy, check_policy, log_normalize
 from srlm.sampling import RoundData
 
@@ -196,29 +197,36 @@ def sampled_components(data: RoundData, n_prompts: int, n_responses: int) -> NDA
     return out
 
 
-def linear_dpo_erm(features: ArrayLike, theta_ref: ArrayLike, data: RoundData, beta: float) -> NDArray[np.float64]:
-    r"""Minimum-norm square-loss ERM for linear-softmax policies (Result 9.1).
+def linear_dpo_erm(
+    features: ArrayLike, theta_ref: ArrayLike, data: RoundData, beta: float, radius: float | None = None
+) -> NDArray[np.float64]:
+    r"""Square-loss ERM for linear-softmax policies (Result 9.1), optionally on the ball :math:`\|\theta\| \le B`.
 
     For :math:`\pi_\theta(y|x) \propto \exp\langle \phi(x, y), \theta\rangle` the log-ratio
     difference is :math:`\langle \phi(x,y) - \phi(x,y'), \theta - \theta_t\rangle`, so the
     loss is :math:`\|\beta\, \Psi (\theta - \theta_t) - \Delta r\|^2` with rows
-    :math:`\Psi_i = \phi(x_i, y_i) - \phi(x_i, y'_i)`.  Returns
-    :math:`\theta_t + (\beta \Psi)^{+} \Delta r` (no norm-ball constraint).
+    :math:`\Psi_i = \phi(x_i, y_i) - \phi(x_i, y'_i)`.  Without ``radius`` returns the
+    minimum-norm step :math:`\theta_t + (\beta \Psi)^{+} \Delta r`; with ``radius`` :math:`B`
+    returns the exact constrained minimiser (:func:`srlm.linear.constrained_least_squares`).
 
     Parameters
     ----------
     features
-        Array :math:`\phi` of shape ``(prompts, responses, d)``.
+        Array :math:`\phi` of shape ``(prompts, responses, d)`` with :math:`\|\phi\| \le 1`.
     theta_ref
         Reference parameter :math:`\theta_t`, shape ``(d,)``.
+    radius
+        Optional :math:`B > 0`.
     """
-    phi = check_finite(as_float_array(features, "features", ndim=3), "features")
+    phi = check_features(features)
     theta = check_finite(as_float_array(theta_ref, "theta_ref", ndim=1), "theta_ref")
     if theta.shape[0] != phi.shape[2]:
         raise ValueError(f"theta_ref has dimension {theta.shape[0]}, features have d = {phi.shape[2]}")
     b = check_positive(beta, "beta")
     d = _check_data(data, phi.shape[0], phi.shape[1])
     design = b * (phi[d.prompts, d.first] - phi[d.prompts, d.second])
-    step, *_ = np.linalg.lstsq(design, d.reward_diff, rcond=None)
-    out: NDArray[np.float64] = theta + step
-    return out
+    if radius is None:
+        step, *_ = np.linalg.lstsq(design, d.reward_diff, rcond=None)
+        out: NDArray[np.float64] = theta + step
+        return out
+    return constrained_least_squares(design, d.reward_diff + design @ theta, radius)

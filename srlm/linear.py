@@ -1,34 +1,146 @@
-r"""Linear-softmax policies :math:`\pi_\theta(y|x) \propto \exp\langle\phi(x, y), \theta\rangle` (paper §6)."""
+r"""Linear-softmax policies (paper §6, Def. 6.1; App. F).
+
+.. math::
+
+    \pi_\theta(y \mid x) = \frac{\exp\langle\phi(x, y), \theta\rangle}{\sum_{y'}\exp\langle\phi(x, y'), \theta\rangle},
+    \qquad \|\phi(x, y)\|_2 \le 1, \quad \|\theta\|_2 \le B.
+
+The self-rewarding step is :math:`\theta \mapsto (1 + 1/\beta)\theta` (Result 9.1), the
+DPO square loss is linear least squares in :math:`\theta`, and the log-ratio is
+2-Lipschitz in :math:`\theta` (Lemma 9.2), which turns a net of the parameter ball
+into a net of the class (Lemma 9.3).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-from srlm._validate import as_float_array, check_finite
+from srlm._validate import as_float_array, check_finite, check_generator, check_int, check_positive
 
-__all__ = ["linear_softmax_logp"]
+__all__ = [
+    "FEATURE_NORM_TOL",
+    "check_features",
+    "linear_softmax_logp",
+    "sup_log_ratio",
+    "project_to_ball",
+    "constrained_least_squares",
+    "ball_net_size_bound",
+    "greedy_packing",
+]
+
+#: Slack on :math:`\|\phi\| \le 1` for rounding in normalised features.
+FEATURE_NORM_TOL = 1e-12
+
+
+def check_features(features: ArrayLike, name: str = "features") -> NDArray[np.float64]:
+    r"""Features of shape ``(prompts, responses, d)``, finite, with :math:`\|\phi(x, y)\|_2 \le 1`."""
+    phi = check_finite(as_float_array(features, name, ndim=3), name)
+    norms = np.linalg.norm(phi, axis=2)
+    if np.any(norms > 1 + FEATURE_NORM_TOL):
+        raise ValueError(f"{name} must have ||phi(x, y)|| <= 1; the largest norm is {norms.max():.6g}")
+    return phi
+
+
+def _check_theta(theta: ArrayLike, d: int, name: str = "theta") -> NDArray[np.float64]:
+    th = check_finite(as_float_array(theta, name, ndim=1), name)
+    if th.shape[0] != d:
+        raise ValueError(f"{name} has dimension {th.shape[0]}, features have d = {d}")
+    return th
 
 
 def linear_softmax_logp(features: ArrayLike, theta: ArrayLike) -> NDArray[np.float64]:
     r"""Log-probabilities :math:`\langle\phi(x,y),\theta\rangle - \log\sum_{y'} e^{\langle\phi(x,y'),\theta\rangle}`.
 
-    Parameters
-    ----------
-    features
-        Array :math:`\phi` of shape ``(prompts, responses, d)``, finite.
-    theta
-        Parameter of shape ``(d,)``, finite.
-
-    Returns
-    -------
-    Array of shape ``(prompts, responses)``.
+    Returns an array of shape ``(prompts, responses)``.
     """
-    phi = check_finite(as_float_array(features, "features", ndim=3), "features")
-    th = check_finite(as_float_array(theta, "theta", ndim=1), "theta")
-    if th.shape[0] != phi.shape[2]:
-        raise ValueError(f"theta has dimension {th.shape[0]}, features have d = {phi.shape[2]}")
+    phi = check_features(features)
+    th = _check_theta(theta, phi.shape[2])
     scores = phi @ th
     out: NDArray[np.float64] = scores - logsumexp(scores, axis=1, keepdims=True)
     return out
+
+
+def sup_log_ratio(features: ArrayLike, theta: ArrayLike, theta2: ArrayLike) -> float:
+    r""":math:`\sup_{x, y} |\log\pi_\theta(y|x) - \log\pi_{\theta'}(y|x)|`.
+
+    Lemma 9.2 bounds it by :math:`2\|\theta - \theta'\|`.
+    """
+    return float(np.max(np.abs(linear_softmax_logp(features, theta) - linear_softmax_logp(features, theta2))))
+
+
+def project_to_ball(theta: ArrayLike, radius: float) -> NDArray[np.float64]:
+    r"""Euclidean projection onto :math:`\{\|\theta\| \le B\}`."""
+    th = check_finite(as_float_array(theta, "theta", ndim=1), "theta")
+    b = check_positive(radius, "radius")
+    norm = float(np.linalg.norm(th))
+    out: NDArray[np.float64] = th if norm <= b else th * (b / norm)
+    return out
+
+
+def constrained_least_squares(design: ArrayLike, target: ArrayLike, radius: float) -> NDArray[np.float64]:
+    r"""Exact :math:`\arg\min_{\|\theta\| \le B} \|A\theta - c\|^2` (minimum-norm among minimisers).
+
+    If the minimum-norm unconstrained solution :math:`A^+c` lies in the ball it is the answer.
+    Otherwise the constraint binds and :math:`\theta(\lambda) = (A^\top A + \lambda I)^{-1}A^\top c` with
+    the unique :math:`\lambda > 0` solving the secular equation
+    :math:`\|\theta(\lambda)\|^2 = \sum_i (s_i u_i^\top c)^2/(s_i^2 + \lambda)^2 = B^2`
+    (SVD :math:`A = U\,\mathrm{diag}(s)V^\top`), found by a bracketed root search.
+    """
+    a = check_finite(as_float_array(design, "design", ndim=2), "design")
+    c = check_finite(as_float_array(target, "target", ndim=1), "target")
+    if a.shape[0] != c.shape[0]:
+        raise ValueError(f"design has {a.shape[0]} rows but target has {c.shape[0]} entries")
+    b = check_positive(radius, "radius")
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    keep = s > s.max(initial=0.0) * 1e-12 if s.size else s > 0
+    s, u, vt = s[keep], u[:, keep], vt[keep]
+    proj = u.T @ c * s  # s_i u_i^T c
+    unconstrained = vt.T @ (proj / s**2)
+    if np.linalg.norm(unconstrained) <= b:
+        out: NDArray[np.float64] = unconstrained
+        return out
+
+    def excess(lam: float) -> float:
+        return float(np.sqrt(np.sum((proj / (s**2 + lam)) ** 2)) - b)
+
+    hi = max(1.0, float(np.linalg.norm(proj)) / b)
+    while excess(hi) > 0:  # ||theta(lambda)|| <= ||A^T c|| / lambda
+        hi *= 2.0
+    lam = brentq(excess, 0.0, hi, xtol=1e-15, rtol=1e-14)
+    out = vt.T @ (proj / (s**2 + lam))
+    return out
+
+
+def ball_net_size_bound(d: int, radius: float, r: float) -> float:
+    r"""Volumetric bound :math:`(1 + 2B/r)^d` on the size of a maximal :math:`r`-packing of the :math:`d`-ball.
+
+    A maximal :math:`r`-packing is an :math:`r`-net, so this also bounds the covering number.
+    """
+    dd = check_int(d, "d", minimum=1)
+    return (1.0 + 2.0 * check_positive(radius, "radius") / check_positive(r, "r")) ** dd
+
+
+def greedy_packing(
+    d: int, radius: float, r: float, rng: np.random.Generator, candidates: int = 20_000
+) -> NDArray[np.float64]:
+    r"""A greedy :math:`r`-separated subset of ``candidates`` uniform points of the :math:`d`-ball of radius :math:`B`.
+
+    Maximal with respect to the candidates, so (up to the candidates' coverage) an :math:`r`-net;
+    its size is a lower estimate of the packing number, to compare with :func:`ball_net_size_bound`.
+    """
+    dd = check_int(d, "d", minimum=1)
+    b = check_positive(radius, "radius")
+    rr = check_positive(r, "r")
+    m = check_int(candidates, "candidates", minimum=1)
+    gen = check_generator(rng)
+    g = gen.standard_normal((m, dd))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    pts = g * (b * gen.random(m) ** (1.0 / dd))[:, None]
+    chosen = [pts[0]]
+    for p in pts[1:]:
+        if np.min(np.linalg.norm(np.asarray(chosen) - p, axis=1)) >= rr:
+            chosen.append(p)
+    return np.asarray(chosen)

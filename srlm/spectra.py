@@ -1,0 +1,133 @@
+r"""Effective dimension of a feature covariance and its bounds (paper Cor 6.4, Remark 6.5; App. G).
+
+For a covariance :math:`\Sigma` with eigenvalues :math:`\lambda_1 \ge \lambda_2 \ge \dots \ge \lambda_d \ge 0`,
+
+.. math::
+
+    d_{\mathrm{eff}}(\lambda) = \operatorname{tr}\big(\Sigma(\Sigma + \lambda I)^{-1}\big)
+    = \sum_i \frac{\lambda_i}{\lambda_i + \lambda} \le d,
+
+non-increasing in :math:`\lambda > 0`.  Three decay regimes (paper Assumption G.3) have
+closed-form bounds:
+
+- exponential, :math:`\lambda_i \le C e^{-c i}`:
+  :math:`d_{\mathrm{eff}}(\lambda) \le \log_+(C/\lambda)/c + 1 + 1/(e^c - 1)`;
+- polynomial, :math:`\lambda_i \le C i^{-\alpha}`, :math:`\alpha > 1`:
+  :math:`d_{\mathrm{eff}}(\lambda) \le 1 + (C/\lambda)^{1/\alpha}\,\alpha/(\alpha - 1)`;
+- spiked, :math:`k` large eigenvalues and a tail:
+  :math:`d_{\mathrm{eff}}(\lambda) \le k + \sum_{i > k}\lambda_i/\lambda`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from srlm._validate import as_float_array, check_finite, check_int, check_positive
+
+__all__ = [
+    "effective_dimension",
+    "covariance_spectrum",
+    "exponential_spectrum",
+    "polynomial_spectrum",
+    "spiked_spectrum",
+    "exponential_bound",
+    "polynomial_bound",
+    "spiked_bound",
+]
+
+
+def _check_spectrum(eigenvalues: ArrayLike) -> NDArray[np.float64]:
+    ev = check_finite(as_float_array(eigenvalues, "eigenvalues", ndim=1), "eigenvalues")
+    if np.any(ev < 0):
+        raise ValueError("eigenvalues must be >= 0 (a covariance is positive semi-definite)")
+    return ev
+
+
+def effective_dimension(eigenvalues: ArrayLike, lam: ArrayLike) -> NDArray[np.float64] | float:
+    r""":math:`d_{\mathrm{eff}}(\lambda) = \sum_i \lambda_i/(\lambda_i + \lambda)`.
+
+    Evaluated for each ridge :math:`\lambda > 0` in ``lam`` (a scalar in gives a float out).
+    """
+    ev = _check_spectrum(eigenvalues)
+    scalar = np.ndim(lam) == 0
+    lams = check_finite(as_float_array(np.atleast_1d(lam), "lam"), "lam")
+    if np.any(lams <= 0):
+        raise ValueError("lam must be > 0")
+    out = np.sum(ev[None, :] / (ev[None, :] + lams[:, None]), axis=1)
+    return float(out[0]) if scalar else out
+
+
+def covariance_spectrum(cov: ArrayLike, tol: float = 1e-10) -> NDArray[np.float64]:
+    r"""Eigenvalues of a symmetric positive semi-definite matrix, sorted decreasingly.
+
+    Raises :class:`ValueError` for a non-symmetric matrix or an eigenvalue below
+    :math:`-\mathrm{tol}\cdot\max(1, \lambda_{\max})` (not PSD); tiny negative rounding is set to 0.
+    """
+    s = check_finite(as_float_array(cov, "cov", ndim=2), "cov")
+    if s.shape[0] != s.shape[1]:
+        raise ValueError(f"cov must be square, got shape {s.shape}")
+    scale = max(1.0, float(np.max(np.abs(s))))
+    if np.max(np.abs(s - s.T)) > tol * scale:
+        raise ValueError("cov must be symmetric")
+    ev = np.linalg.eigvalsh(s)[::-1]
+    if ev[-1] < -tol * max(1.0, float(ev[0])):
+        raise ValueError(f"cov must be positive semi-definite; smallest eigenvalue {ev[-1]:.3g}")
+    out: NDArray[np.float64] = np.maximum(ev, 0.0)
+    return out
+
+
+def exponential_spectrum(d: int, C: float, c: float) -> NDArray[np.float64]:
+    r""":math:`\lambda_i = C e^{-c i}`, :math:`i = 1..d`."""
+    dd = check_int(d, "d", minimum=1)
+    out: NDArray[np.float64] = check_positive(C, "C") * np.exp(-check_positive(c, "c") * np.arange(1, dd + 1))
+    return out
+
+
+def polynomial_spectrum(d: int, C: float, alpha: float) -> NDArray[np.float64]:
+    r""":math:`\lambda_i = C i^{-\alpha}`, :math:`i = 1..d`, :math:`\alpha > 1`."""
+    dd = check_int(d, "d", minimum=1)
+    a = check_positive(alpha, "alpha")
+    if a <= 1:
+        raise ValueError(f"alpha must be > 1 (summable tail), got {a}")
+    out: NDArray[np.float64] = check_positive(C, "C") * np.arange(1, dd + 1, dtype=float) ** -a
+    return out
+
+
+def spiked_spectrum(d: int, k: int, spike: float, tail_mass: float) -> NDArray[np.float64]:
+    r""":math:`k` eigenvalues equal to ``spike`` and the remaining :math:`d - k` sharing ``tail_mass`` equally."""
+    dd = check_int(d, "d", minimum=1)
+    kk = check_int(k, "k", minimum=0)
+    if kk > dd:
+        raise ValueError(f"k must be <= d = {dd}, got {kk}")
+    sp, tm = check_positive(spike, "spike"), check_positive(tail_mass, "tail_mass")
+    out = np.full(dd, tm / max(dd - kk, 1))
+    out[:kk] = sp
+    if kk == dd:
+        out[:] = sp
+    return out
+
+
+def exponential_bound(lam: float, C: float, c: float) -> float:
+    r"""Lemma 10.1: :math:`\log_+(C/\lambda)/c + 1 + 1/(e^c - 1)`."""
+    lm, cc, rate = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(c, "c")
+    return max(math.log(cc / lm), 0.0) / rate + 1.0 + 1.0 / math.expm1(rate)
+
+
+def polynomial_bound(lam: float, C: float, alpha: float) -> float:
+    r"""Lemma 10.2: :math:`1 + (C/\lambda)^{1/\alpha}\,\alpha/(\alpha - 1)` (:math:`\alpha > 1`)."""
+    lm, cc, a = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(alpha, "alpha")
+    if a <= 1:
+        raise ValueError(f"alpha must be > 1, got {a}")
+    return 1.0 + (cc / lm) ** (1.0 / a) * a / (a - 1.0)
+
+
+def spiked_bound(eigenvalues: ArrayLike, k: int, lam: float) -> float:
+    r"""Lemma 10.3: :math:`k + \sum_{i>k}\lambda_i/\lambda` with the eigenvalues sorted decreasingly."""
+    ev = np.sort(_check_spectrum(eigenvalues))[::-1]
+    kk = check_int(k, "k", minimum=0)
+    if kk > ev.size:
+        raise ValueError(f"k must be <= the number of eigenvalues {ev.size}")
+    return kk + float(ev[kk:].sum()) / check_positive(lam, "lam")
