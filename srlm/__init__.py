@@ -75,6 +75,7 @@ from srlm.lower_bound import (
     min_failure_rate_asymptotic,
     sample_threshold,
 )
+from srlm.ngram import MarkovPolicy, NGramModel, Vocabulary, normalise_text
 from srlm.policies import TabularPolicy, log_normalize
 from srlm.sampling import RoundData, sample_categorical, sample_round
 from srlm.spectra import (
@@ -87,6 +88,7 @@ from srlm.spectra import (
     spiked_bound,
     spiked_spectrum,
 )
+from srlm.text import corpus_sha256, docstring_corpus, hashed_ngram_features
 
 __version__ = "0.1.0"
 
@@ -102,6 +104,13 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "MarkovPolicy",
+    "NGramModel",
+    "Vocabulary",
+    "normalise_text",
+    "corpus_sha256",
+    "docstring_corpus",
+    "hashed_ngram_features",
     "ball_net_size_bound",
     "check_features",
     "constrained_least_squares",

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from srlm.ngram import MarkovPolicy, NGramModel, Vocabulary, normalise_text
+
+TEXT = "abcabbacbcaabcbcbacbaccab" * 4
+
+
+@pytest.fixture
+def small() -> tuple[NGramModel, MarkovPolicy, np.ndarray]:
+    model = NGramModel.fit(TEXT, 3, 0.5, Vocabulary("abc"))
+    return model, model.policy(5), np.array(list(itertools.product(range(3), repeat=5)))
+
+
+def brute_logprob(model: NGramModel, q: int, seq: tuple[int, ...]) -> float:
+    """Plain loops over the n-gram table, independent of MarkovPolicy."""
+    v = model.vocab.size
+    total = 0.0
+    for tok in seq:
+        total += np.log(model.probs[q, tok])
+        q = (q * v + tok) % model.n_states
+    return total
+
+
+def test_probabilities_normalised_and_match_brute_force(small: tuple) -> None:
+    model, pol, seqs = small
+    for q in range(model.n_states):
+        lp = pol.sequence_logprob(np.full(len(seqs), q), seqs)
+        assert np.exp(lp).sum() == pytest.approx(1.0, abs=1e-12)
+        assert lp[17] == pytest.approx(brute_logprob(model, q, tuple(seqs[17])))
+
+
+def test_viterbi_and_greedy_against_enumeration(small: tuple) -> None:
+    model, pol, seqs = small
+    init = np.arange(model.n_states)
+    tokens, logp = pol.viterbi(init)
+    g_tokens, g_logp = pol.greedy(init)
+    for q in init:
+        lp = pol.sequence_logprob(np.full(len(seqs), q), seqs)
+        assert logp[q] == pytest.approx(lp.max(), abs=1e-12)
+        assert pol.sequence_logprob([q], tokens[q : q + 1])[0] == pytest.approx(lp.max(), abs=1e-12)
+        assert g_logp[q] <= logp[q] + 1e-12
+
+
+@pytest.mark.parametrize("beta", [0.3, 1.0, 4.0])
+def test_exact_step_equals_brute_force_tempering(small: tuple, beta: float) -> None:
+    model, pol, seqs = small
+    s = 1 + 1 / beta
+    two = pol.temper(beta).temper(beta)
+    for q in range(model.n_states):
+        lp = pol.sequence_logprob(np.full(len(seqs), q), seqs)
+        ref = s * s * lp - np.log(np.sum(np.exp(s * s * lp)))
+        np.testing.assert_allclose(two.sequence_logprob(np.full(len(seqs), q), seqs), ref, atol=1e-10)
+
+
+def test_dpo_step_with_much_data_matches_exact_step(small: tuple) -> None:
+    model, pol, seqs = small
+    init = np.arange(model.n_states)
+    fitted = pol.dpo_step(init, 40_000, 1.0, np.random.default_rng(0))
+    exact = pol.temper(1.0)
+    for q in init:
+        a = fitted.sequence_logprob(np.full(len(seqs), q), seqs)
+        b = exact.sequence_logprob(np.full(len(seqs), q), seqs)
+        top = np.argsort(b)[-20:]  # well-sampled sequences
+        np.testing.assert_allclose(a[top], b[top], atol=0.05)
+
+
+def test_sampling_frequencies(small: tuple) -> None:
+    model, pol, seqs = small
+    draws = pol.sample(np.zeros(50_000, dtype=np.int64), np.random.default_rng(1))
+    idx = (draws * 3 ** np.arange(4, -1, -1)).sum(axis=1)
+    freq = np.bincount(idx, minlength=len(seqs)) / len(draws)
+    p = np.exp(pol.sequence_logprob(np.zeros(len(seqs), dtype=np.int64), seqs))
+    assert np.all(np.abs(freq - p) <= 6 * np.sqrt(p * (1 - p) / len(draws)) + 1e-12)
+
+
+def test_condition_number(small: tuple) -> None:
+    model, pol, _ = small
+    init = np.arange(model.n_states)
+    _, logp = pol.viterbi(init)
+    assert pol.condition_number(init) == pytest.approx(np.mean(np.exp(-logp)))
+    assert pol.temper(1.0).condition_number(init) < pol.condition_number(init)
+
+
+def test_normalise_and_vocab() -> None:
+    assert normalise_text("Hello, World!\n  x") == "hello world x"
+    voc = Vocabulary("ab ")
+    assert voc.decode(voc.encode("ab ba")) == "ab ba"
+
+
+def test_bad_input(small: tuple) -> None:
+    model, pol, _ = small
+    with pytest.raises(ValueError, match="at least order"):
+        NGramModel.fit("", 3)
+    with pytest.raises(ValueError, match="unknown token 'z'"):
+        NGramModel.fit("abcz", 2, vocab=Vocabulary("abc"))
+    with pytest.raises(ValueError, match="length must be >= 1"):
+        model.policy(0)
+    with pytest.raises(ValueError, match="order must be >= 2"):
+        NGramModel.fit("abc", 1, vocab=Vocabulary("abc"))
+    with pytest.raises(ValueError, match="smoothing must be > 0"):
+        NGramModel.fit("abcabc", 2, 0.0, Vocabulary("abc"))
+    with pytest.raises(ValueError, match="unknown token"):
+        model.state_of("xy")
+    with pytest.raises(ValueError, match="initial states must lie in"):
+        pol.viterbi([99])
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        pol.temper(0.0)
+    with pytest.raises(ValueError, match="alphabet must be"):
+        Vocabulary("aa")
+    with pytest.raises(ValueError, match="log_trans must have shape"):
+        MarkovPolicy(np.zeros((2, 3, 2)), 3)
