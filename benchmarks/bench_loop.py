@@ -15,22 +15,12 @@ Timings are the best of several repetitions; ratios are measured in one run.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 
 import numpy as np
+from _timing import best_of
 
 import srlm
 from srlm.policies import _log_softmax_rows
-
-
-def best_of(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 # ------------------------------------------------------------- plain-Python reference

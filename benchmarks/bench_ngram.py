@@ -9,20 +9,11 @@ prints the speed ratio measured in this run.
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
+from _timing import best_of
 
 from srlm.ngram import NGramModel, Vocabulary
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

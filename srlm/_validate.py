@@ -96,11 +96,16 @@ def check_int(value: Any, name: str, minimum: int | None = None) -> int:
     return out
 
 
-def check_probability_vector(value: ArrayLike, name: str, atol: float = PROB_ATOL) -> NDArray[np.float64]:
-    """A 1-d array of non-negative finite entries summing to one within ``atol``."""
-    arr = check_finite(as_float_array(value, name, ndim=1), name)
+def _nonnegative_finite(value: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
+    arr = check_finite(as_float_array(value, name, ndim=ndim), name)
     if np.any(arr < 0):
         raise ValueError(f"{name} must be non-negative")
+    return arr
+
+
+def check_probability_vector(value: ArrayLike, name: str, atol: float = PROB_ATOL) -> NDArray[np.float64]:
+    """A 1-d array of non-negative finite entries summing to one within ``atol``."""
+    arr = _nonnegative_finite(value, name, ndim=1)
     total = float(arr.sum())
     if abs(total - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1 (within {atol:g}), sums to {total:.12g}")
@@ -109,9 +114,7 @@ def check_probability_vector(value: ArrayLike, name: str, atol: float = PROB_ATO
 
 def check_probability_table(value: ArrayLike, name: str, atol: float = PROB_ATOL) -> NDArray[np.float64]:
     """A 2-d array whose rows are probability vectors (each sums to one within ``atol``)."""
-    arr = check_finite(as_float_array(value, name, ndim=2), name)
-    if np.any(arr < 0):
-        raise ValueError(f"{name} must be non-negative")
+    arr = _nonnegative_finite(value, name, ndim=2)
     sums = arr.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > atol)
     if bad.size:

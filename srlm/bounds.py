@@ -216,13 +216,7 @@ def recurrence_constants(
     with :math:`\beta = \sqrt{L/n}` by default.  Then :func:`composed_map` :math:`\le a + b'\sqrt\kappa` for all
     :math:`\kappa \ge 1`.
     """
-    nn = check_positive(n, "n")
-    lp = check_positive(log_class_size, "log_class_size")
-    g = check_positive(gamma, "gamma")
-    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
-    a1, a2 = check_positive(c1, "c1"), check_positive(c2, "c2")
-    rate = math.sqrt(lp / nn)
-    b = rate if beta is None else check_positive(beta, "beta")
+    rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
     k_min = a1 * rate / g
     factor = 1.0 / m + max(math.log(1.0 / (m * k_min)), 0.0)
     return 1.0, (a1 * rate + a2 * b) * factor / g
@@ -245,14 +239,18 @@ def composed_map(
     k = check_scalar(kappa, "kappa")
     if k < 1:
         raise ValueError(f"kappa must be >= 1, got {k}")
-    nn = check_positive(n, "n")
-    lp = check_positive(log_class_size, "log_class_size")
-    g = check_positive(gamma, "gamma")
-    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
-    rate = math.sqrt(lp / nn)
+    rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
+    return kappa_tail_bound((a1 * math.sqrt(k) * rate + a2 * b * math.log(k)) / g, m)
+
+
+def _gap_model(
+    n: float, log_class_size: float, gamma: float, mu: float, c1: float, c2: float, beta: float | None
+) -> tuple[float, float, float, float, float, float]:
+    """Validated ``(sqrt(L/n), beta, gamma, mu, c1, c2)`` of the per-round gap bound (beta defaults to sqrt(L/n))."""
+    rate = math.sqrt(check_positive(log_class_size, "log_class_size") / check_positive(n, "n"))
     b = rate if beta is None else check_positive(beta, "beta")
-    big_k = (check_positive(c1, "c1") * math.sqrt(k) * rate + check_positive(c2, "c2") * b * math.log(k)) / g
-    return kappa_tail_bound(big_k, m)
+    m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+    return rate, b, check_positive(gamma, "gamma"), m, check_positive(c1, "c1"), check_positive(c2, "c2")
 
 
 def _check_ab(a: float, b: float) -> tuple[float, float]:

@@ -26,7 +26,7 @@ from scipy.special import logsumexp
 
 from srlm._validate import check_generator, check_int, check_positive, check_scalar
 from srlm.dpo import minnorm_log_ratios
-from srlm.policies import TabularPolicy, check_policy
+from srlm.policies import TabularPolicy, check_log_probabilities, check_policy
 from srlm.sampling import sample_categorical
 
 __all__ = ["BatchRound", "LoopTrace", "sample_round_batch", "fit_round_batch", "run_self_rewarding"]
@@ -68,11 +68,7 @@ def _check_batch_logp(logp: NDArray[np.float64]) -> NDArray[np.float64]:
     arr = np.asarray(logp, dtype=np.float64)
     if arr.ndim != 3:
         raise ValueError(f"logp must have shape (reps, prompts, responses), got {arr.shape}")
-    if np.any(np.isnan(arr)) or np.any(arr > 1e-9):
-        raise ValueError("logp must contain log-probabilities (<= 0, no NaN)")
-    if np.any(np.abs(logsumexp(arr, axis=2)) > 1e-9):
-        raise ValueError("every row of logp must be normalised")
-    return arr
+    return check_log_probabilities(arr, "logp", ndim=3)
 
 
 def sample_round_batch(

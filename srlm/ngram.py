@@ -29,6 +29,7 @@ from scipy.sparse.linalg import lsqr
 from scipy.special import logsumexp
 
 from srlm._validate import check_generator, check_int, check_positive, check_scalar
+from srlm.policies import check_log_probabilities
 
 __all__ = ["Vocabulary", "NGramModel", "MarkovPolicy", "normalise_text"]
 
@@ -154,11 +155,7 @@ class MarkovPolicy:
         v = check_int(self.vocab_size, "vocab_size", minimum=2)
         if lt.ndim != 3 or lt.shape[2] != v or lt.shape[1] % v != 0:
             raise ValueError(f"log_trans must have shape (L, S, V) with V = {v} dividing S, got {lt.shape}")
-        if np.any(np.isnan(lt)) or np.any(lt > 1e-9):
-            raise ValueError("log_trans must hold log-probabilities")
-        if np.any(np.abs(logsumexp(lt, axis=2)) > 1e-9):
-            raise ValueError("every row of log_trans must be normalised")
-        object.__setattr__(self, "log_trans", lt)
+        object.__setattr__(self, "log_trans", check_log_probabilities(lt, "log_trans", ndim=3))
 
     @property
     def length(self) -> int:

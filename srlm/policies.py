@@ -23,7 +23,7 @@ from srlm._validate import (
     check_probability_vector,
 )
 
-__all__ = ["TabularPolicy", "check_policy", "log_normalize"]
+__all__ = ["TabularPolicy", "check_log_probabilities", "check_policy", "log_normalize"]
 
 
 def log_normalize(logits: ArrayLike, name: str = "logits") -> NDArray[np.float64]:
@@ -104,18 +104,7 @@ class TabularPolicy:
     weights: NDArray[np.float64]
 
     def __post_init__(self) -> None:
-        logp = as_float_array(self.logp, "logp", ndim=2)
-        if np.any(np.isnan(logp)) or np.any(logp > 1e-9):
-            raise ValueError("logp must contain log-probabilities (<= 0, no NaN)")
-        if np.any(np.all(logp == -np.inf, axis=1)):
-            raise ValueError("every row of logp needs a response of positive probability")
-        norms = _row_logsumexp(logp)
-        bad = np.flatnonzero(np.abs(norms) > PROB_ATOL)
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"every row of logp must be normalised (log-sum-exp 0 within {PROB_ATOL:g}); row {i} has {norms[i]:.3g}"
-            )
+        logp = check_log_probabilities(self.logp, "logp", ndim=2)
         weights = check_probability_vector(self.weights, "weights")
         if weights.shape[0] != logp.shape[0]:
             raise ValueError(f"weights has {weights.shape[0]} entries but logp has {logp.shape[0]} prompts")
@@ -194,6 +183,29 @@ def check_finite_or_neginf(value: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = as_float_array(value, name, ndim=2)
     if np.any(np.isnan(arr)) or np.any(arr == np.inf):
         raise ValueError(f"{name} must not contain NaN or +inf")
+    return arr
+
+
+def check_log_probabilities(value: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
+    """An ``ndim``-d table of log-probabilities whose last axis is normalised.
+
+    Entries must be ``<= 0`` (``-inf`` allowed) with no NaN; every row (last axis) needs a
+    finite entry and log-sum-exp 0 within ``1e-9``.  Shared by the tabular, batched and
+    Markov policies.
+    """
+    arr = as_float_array(value, name, ndim=ndim)
+    if np.any(np.isnan(arr)) or np.any(arr > 1e-9):
+        raise ValueError(f"{name} must contain log-probabilities (<= 0, no NaN)")
+    rows = arr.reshape(-1, arr.shape[-1])
+    if np.any(np.all(rows == -np.inf, axis=1)):
+        raise ValueError(f"every row of {name} needs an entry of positive probability")
+    norms = _row_logsumexp(rows)
+    bad = np.flatnonzero(np.abs(norms) > PROB_ATOL)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"every row of {name} must be normalised (log-sum-exp 0 within {PROB_ATOL:g}); row {i} has {norms[i]:.3g}"
+        )
     return arr
 
 

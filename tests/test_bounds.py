@@ -117,3 +117,17 @@ def test_bad_input(policy: srlm.TabularPolicy) -> None:
         srlm.min_confidence()
     with pytest.raises(ValueError, match="kappa must be >= 1"):
         srlm.composed_map(0.5, 100.0, 1.0, 1.0, 0.5)
+
+
+def test_start_at_the_fixed_point() -> None:
+    kinf = srlm.fixed_point(1.0, 0.5)
+    np.testing.assert_allclose(srlm.iterate_recurrence(1.0, 0.5, kinf, 10), kinf, rtol=1e-12)
+    np.testing.assert_allclose(srlm.envelope(1.0, 0.5, kinf, np.arange(10)), kinf)
+    assert srlm.rounds_needed(1.0, 0.5, kinf) == 1
+
+
+def test_k_near_one_and_mu_near_one() -> None:
+    # K -> 1 (for any mu < 1) saturates at 1/mu; mu -> 1 forces kappa -> 1 for any small K
+    for mu in (0.2, 0.5, 0.9):
+        assert srlm.kappa_tail_bound(1 - 1e-12, mu) == pytest.approx(1 / mu)
+    assert srlm.kappa_tail_bound(1e-3, 1 - 1e-12) == pytest.approx(1.0, abs=1e-9)

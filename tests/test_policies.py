@@ -37,7 +37,7 @@ def test_arrays_are_read_only(policy: srlm.TabularPolicy) -> None:
     [
         ([[0.0, 0.0]], [1.0], "must be normalised"),
         ([[np.nan, 0.0]], [1.0], "logp must contain log-probabilities"),
-        ([[-np.inf, -np.inf]], [1.0], "needs a response of positive probability"),
+        ([[-np.inf, -np.inf]], [1.0], "needs an entry of positive probability"),
         ([[0.0]], [0.5, 0.5], "weights has 2 entries but logp has 1 prompts"),
         ([[0.0]], [0.9], "weights must sum to 1"),
         ([0.0], [1.0], "logp must be 2-dimensional"),
