@@ -117,7 +117,7 @@ def _pair_counts(
     return counts.reshape(n_prompts, n_responses, n_responses).astype(np.float64)
 
 
-def minnorm_log_ratios(
+def _minnorm_log_ratios(
     prompts: NDArray[np.intp],
     first: NDArray[np.intp],
     second: NDArray[np.intp],
@@ -162,7 +162,7 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     :math:`L_x h_x = b_x` with the Laplacian :math:`L_x` of the multigraph of sampled
     pairs at prompt :math:`x` and :math:`b_x = \sum_i \pm \Delta r_i/\beta`.  The
     returned :math:`h_x = L_x^{+} b_x` (computed as :math:`(L_x + P_x)^{-1} b_x`, see
-    :func:`minnorm_log_ratios`) is the minimum-norm solution: zero on
+    :func:`_minnorm_log_ratios`) is the minimum-norm solution: zero on
     unsampled responses (they keep their reference logit) and mean zero on each
     connected group of sampled responses.  Only differences within a group are
     identified (see :func:`sampled_components`).
@@ -170,7 +170,7 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     check_policy(reference, "reference")
     b = check_positive(beta, "beta")
     d = _check_data(data, *reference.logp.shape)
-    h = minnorm_log_ratios(d.prompts, d.first, d.second, d.reward_diff / b, *reference.logp.shape)
+    h = _minnorm_log_ratios(d.prompts, d.first, d.second, d.reward_diff / b, *reference.logp.shape)
     with np.errstate(invalid="ignore"):
         logits = np.where(np.isfinite(reference.logp), reference.logp + h, -np.inf)
     return reference.with_logp(log_normalize(logits, "fitted logits"))

@@ -7,7 +7,7 @@ One round, for each of ``R`` independent repetitions at once:
    :math:`\Delta r_i = \log\pi_t(y_i|x_i) - \log\pi_t(y'_i|x_i)`, optionally plus
    :math:`\mathcal N(0, \sigma^2)` noise (a noisy judge);
 3. set :math:`\pi_{t+1}` to the minimum-norm square-loss DPO ERM over tabular policies
-   (:func:`srlm.dpo.minnorm_log_ratios`): responses never sampled at a prompt keep
+   (:func:`srlm.dpo._minnorm_log_ratios`): responses never sampled at a prompt keep
    their logit, only log-ratios within a connected group of sampled pairs move.
 
 Per round it records, for every repetition: :math:`\kappa(\pi_t)`; the *confidence
@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from scipy.special import logsumexp
 
 from srlm._validate import check_generator, check_int, check_positive, check_scalar
-from srlm.dpo import minnorm_log_ratios
+from srlm.dpo import _minnorm_log_ratios
 from srlm.policies import TabularPolicy, check_log_probabilities, check_policy
 from srlm.sampling import sample_categorical
 
@@ -112,7 +112,7 @@ def fit_round_batch(logp: NDArray[np.float64], data: BatchRound, beta: float) ->
     if data.prompts.shape[0] != reps:
         raise ValueError(f"data has {data.prompts.shape[0]} repetitions, logp has {reps}")
     flat_prompt = (np.arange(reps)[:, None] * n_prompts + data.prompts).ravel()
-    h = minnorm_log_ratios(
+    h = _minnorm_log_ratios(
         flat_prompt, data.first.ravel(), data.second.ravel(), data.reward_diff.ravel() / b, reps * n_prompts, n_resp
     )
     with np.errstate(invalid="ignore"):
