@@ -335,8 +335,7 @@ far = srlm.iterate_self_rewarding(policy, BETA, 5000)  # s^T overflows: the limi
 assert np.all(np.isfinite(far.logp.max(axis=1))) and np.array_equal(far.modes(), policy.modes())
 assert np.allclose(far.probs.max(axis=1), 1.0)
 
-features = rng.normal(size=(6, 5, 3))
-features /= np.linalg.norm(features, axis=2, keepdims=True)  # ||phi|| = 1
+features = srlm.random_unit_features(rng, 6, 5, 3)  # ||phi|| = 1
 theta0 = rng.normal(size=3)
 lin_policy = srlm.TabularPolicy(srlm.linear_softmax_logp(features, theta0), np.full(6, 1 / 6))
 lin_data = srlm.sample_round(lin_policy, 200, rng)

@@ -423,18 +423,13 @@ glue("ch3_floor_vs_target_max", f"{max(n_floor_match):.2f}", display=False)
 # ## Remark 4.2: the two regimes, worked
 #
 # How many samples does one step need before the floor drops to $5\%$? Invert
-# {eq}`eq-scalar-condition`: $n = A/f(0.05)$.
+# {eq}`eq-scalar-condition`: $n = A/f(0.05)$ (`srlm.samples_for_floor`).
 
 # %%
-def samples_for(delta_target, kappa_budget, log_class_size, g_bias=1.0):
-    a_, c_ = srlm.floor_constants(kappa_budget, log_class_size, g_bias)
-    return a_ / srlm.floor_function(delta_target, c_)
-
-
-n_uniform = samples_for(0.05, 1000.0, 1000.0)  # near-uniform over about 1000 answers
+n_uniform = srlm.samples_for_floor(0.05, 1000.0, 1000.0)  # near-uniform over about 1000 answers
 alpha_ar, L_ar = 0.5, 20  # autoregressive, next-token confidence <= 1/2, 20 tokens
 kappa_ar = alpha_ar ** (-L_ar)
-n_ar = samples_for(0.05, kappa_ar, 1000.0)
+n_ar = srlm.samples_for_floor(0.05, kappa_ar, 1000.0)
 glue("ch3_n_uniform", f"{n_uniform:.2g}", display=False)
 glue("ch3_kappa_ar", f"{kappa_ar:.3g}", display=False)
 glue("ch3_n_ar", f"{n_ar:.2g}", display=False)

@@ -45,12 +45,6 @@ sp.init_printing(use_latex="mathjax")
 rng = np.random.default_rng(20260208)
 
 
-def unit_features(n_prompts, n_responses, d):
-    """Random features with ||phi|| = 1."""
-    phi = rng.normal(size=(n_prompts, n_responses, d))
-    return phi / np.linalg.norm(phi, axis=2, keepdims=True)
-
-
 # %% [markdown]
 # ## The step is a rescaling of θ
 #
@@ -87,7 +81,7 @@ assert_identity(sp.expand_log(sp.log(ratio), force=True) - sp.log(target).expand
 # round already leaves the ball.
 
 # %%
-phi = unit_features(8, 6, 3)
+phi = srlm.random_unit_features(rng, 8, 6, 3)
 theta0 = rng.normal(size=3)
 theta0 /= np.linalg.norm(theta0)
 B, BETA = 5.0, 1.0
@@ -140,7 +134,7 @@ sp.simplify(sum(grad))
 ratios = []
 for _ in range(2000):
     d = int(rng.integers(1, 5))
-    f = unit_features(3, 4, d)
+    f = srlm.random_unit_features(rng, 3, 4, d)
     th1, th2 = 2 * rng.normal(size=d), 2 * rng.normal(size=d)
     r = srlm.sup_log_ratio(f, th1, th2) / np.linalg.norm(th1 - th2)
     assert r <= 2 + 1e-12
@@ -269,7 +263,7 @@ print(f"200000 random pairs: |c(e)^2 - c(e')^2| <= 4 beta R eps on all; largest 
 n_tri, sigma, dims, reps = 2000, 1.0, (2, 4, 8, 16, 32), 40
 rows = []
 for d_ in dims:
-    feats = unit_features(50, 10, d_)
+    feats = srlm.random_unit_features(rng, 50, 10, d_)
     th0 = rng.normal(size=d_) / np.sqrt(d_)
     pol = srlm.TabularPolicy(srlm.linear_softmax_logp(feats, th0), np.full(50, 1 / 50))
     excess = []

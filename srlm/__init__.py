@@ -64,6 +64,7 @@ from srlm.linear import (
     greedy_packing,
     linear_softmax_logp,
     project_to_ball,
+    random_unit_features,
     sup_log_ratio,
 )
 from srlm.loop import BatchRound, LoopTrace, fit_round_batch, run_self_rewarding, sample_round_batch
@@ -74,6 +75,7 @@ from srlm.lower_bound import (
     min_failure_rate,
     min_failure_rate_asymptotic,
     sample_threshold,
+    samples_for_floor,
 )
 from srlm.ngram import MarkovPolicy, NGramModel, Vocabulary, normalise_text
 from srlm.policies import TabularPolicy, log_normalize
@@ -104,6 +106,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "random_unit_features",
+    "samples_for_floor",
     "MarkovPolicy",
     "NGramModel",
     "Vocabulary",

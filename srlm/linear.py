@@ -29,6 +29,7 @@ __all__ = [
     "constrained_least_squares",
     "ball_net_size_bound",
     "greedy_packing",
+    "random_unit_features",
 ]
 
 #: Slack on :math:`\|\phi\| \le 1` for rounding in normalised features.
@@ -144,3 +145,16 @@ def greedy_packing(
         if np.min(np.linalg.norm(np.asarray(chosen) - p, axis=1)) >= rr:
             chosen.append(p)
     return np.asarray(chosen)
+
+
+def random_unit_features(rng: np.random.Generator, n_prompts: int, n_responses: int, d: int) -> NDArray[np.float64]:
+    r"""Gaussian features scaled to :math:`\|\phi(x, y)\| = 1`, shape ``(n_prompts, n_responses, d)``."""
+    gen = check_generator(rng)
+    shape = (
+        check_int(n_prompts, "n_prompts", minimum=1),
+        check_int(n_responses, "n_responses", minimum=1),
+        check_int(d, "d", minimum=1),
+    )
+    phi = gen.normal(size=shape)
+    out: NDArray[np.float64] = phi / np.linalg.norm(phi, axis=2, keepdims=True)
+    return out

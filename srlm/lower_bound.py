@@ -38,6 +38,7 @@ __all__ = [
     "sample_threshold",
     "min_failure_rate",
     "min_failure_rate_asymptotic",
+    "samples_for_floor",
 ]
 
 _INV_E = float(np.exp(-1.0))
@@ -160,3 +161,16 @@ def min_failure_rate_asymptotic(n: ArrayLike, A: float, C: float) -> NDArray[np.
         raise ValueError("n must exceed 2A/C^2 for the asymptotic form")
     out = np.sqrt(2.0 * a / (nn * np.log(ratio)))
     return float(out[0]) if scalar else out
+
+
+def samples_for_floor(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> float:
+    r"""Samples one step needs before the floor can reach ``delta``: :math:`n = A/f(\delta)`.
+
+    The inverse of :func:`min_failure_rate`; requires :math:`0 < \delta < Ce^{-1/2}` (the increasing
+    branch of :math:`f`).
+    """
+    a, c = floor_constants(kappa0, log_class_size, g)
+    d = check_positive(delta, "delta")
+    if d >= c * np.exp(-0.5):
+        raise ValueError(f"delta must be < C e^(-1/2) = {c * np.exp(-0.5):.6g} (the increasing branch of f)")
+    return a / float(floor_function(d, c))

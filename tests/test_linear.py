@@ -75,3 +75,10 @@ def test_bad_input(rng: np.random.Generator) -> None:
         srlm.ball_net_size_bound(2, 1.0, -1.0)
     with pytest.raises(ValueError, match="d must be >= 1"):
         srlm.greedy_packing(0, 1.0, 0.1, rng)
+
+
+def test_random_unit_features(rng: np.random.Generator) -> None:
+    phi = srlm.random_unit_features(rng, 3, 4, 5)
+    np.testing.assert_allclose(np.linalg.norm(phi, axis=2), 1.0)
+    with pytest.raises(ValueError, match="d must be >= 1"):
+        srlm.random_unit_features(rng, 3, 4, 0)

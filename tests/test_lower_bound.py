@@ -76,3 +76,12 @@ def test_bad_input() -> None:
         srlm.min_failure_rate_asymptotic(1.0, a, c)
     with pytest.raises(ValueError, match=r"delta must lie in \(0, C\)"):
         srlm.floor_function(c, c)
+
+
+def test_samples_for_floor_inverts_the_floor() -> None:
+    for delta in (0.01, 0.05, 0.2):
+        n = srlm.samples_for_floor(delta, 10.0, 200.0, 1.0)
+        a, c = srlm.floor_constants(10.0, 200.0, 1.0)
+        assert srlm.min_failure_rate(n, a, c) == pytest.approx(delta, rel=1e-10)
+    with pytest.raises(ValueError, match="increasing branch"):
+        srlm.samples_for_floor(100.0, 10.0, 200.0)
