@@ -133,7 +133,7 @@ sp.Eq(p * sp.exp(sp.log(p) / beta), p ** (1 + 1 / beta), evaluate=False)
 TOL_PROB, TOL_VALUE = 1e-7, 1e-10
 rows = []
 for trial in range(3):
-    pol = srlm.TabularPolicy.from_probs(rng.dirichlet(np.ones(6), size=4), rng.dirichlet(np.ones(4)))
+    pol = srlm.TabularPolicy.random(rng, 4, 6, 1.0, random_weights=True)
     rand_reward = rng.normal(size=pol.logp.shape)
     for b in (0.25, 1.0, 4.0):
         for name, rew in (("self", None), ("gaussian", rand_reward)):
@@ -233,7 +233,7 @@ sp.simplify(grad_logistic)
 # (ii) and (iii) both reproduce the labels.
 
 # %%
-policy = srlm.TabularPolicy.from_probs(rng.dirichlet(np.ones(8), size=5))
+policy = srlm.TabularPolicy.random(rng, 5, 8, 1.0)
 BETA = 1.0
 data = srlm.sample_round(policy, 40, rng)
 gibbs = srlm.gibbs_step(policy, BETA)

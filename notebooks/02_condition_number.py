@@ -80,7 +80,7 @@ sp.Eq(sp.Symbol(r"\kappa_{\mathrm{near}}"), M / (1 + g))
 # %%
 checks = 0
 for m in (2, 5, 20, 100):
-    pol = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(m, 0.5), size=30), rng.dirichlet(np.ones(30)))
+    pol = srlm.TabularPolicy.random(rng, 30, m, 0.5, random_weights=True)
     k = srlm.condition_number(pol)
     assert 1 <= k <= m
     draws = 1 / pol.probs.max(axis=1)[rng.choice(30, size=200_000, p=pol.weights)]
@@ -222,7 +222,7 @@ sum((pj / ps[0]) ** e for pj in ps)  # = 1 / pi_T(mode | x) for M = 4
 
 # %%
 BETA, s_val, T_max = 1.0, 2.0, 9
-pol0 = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(6, 0.4), size=8))
+pol0 = srlm.TabularPolicy.random(rng, 8, 6, 0.4)
 p_sorted = -np.sort(-pol0.probs, axis=1)
 excess = []
 for T in range(T_max + 1):

@@ -90,7 +90,7 @@ sp.simplify(slack)
 # %%
 ratios, n_checked = [], 0
 for _ in range(2000):
-    pol = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(5, 0.7), size=12), rng.dirichlet(np.ones(12)))
+    pol = srlm.TabularPolicy.random(rng, 12, 5, 0.7, random_weights=True)
     reward = rng.normal(size=(12, 5))
     gamma, gap_val, target = srlm.reward_margin(reward), srlm.performance_gap(pol, reward), reward.argmax(axis=1)
     for eps in (0.1, 0.5, 0.9):

@@ -297,7 +297,7 @@ glue("ch6_kinf_1e12", f"{kinf_n[-1]:.3f}", display=False)
 # would stall at a constant of that order; instead it collapses towards $1$.
 
 # %%
-base = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(8, 2.0), size=200))
+base = srlm.TabularPolicy.random(rng, 200, 8, 2.0)
 mu0 = srlm.min_confidence(base)
 traj = {}
 for n_val in (2_000, 20_000):

@@ -46,11 +46,6 @@ rng = np.random.default_rng(20260207)
 BETA = 1.0
 
 
-def base_policy(n_prompts, n_responses, concentration):
-    """Dirichlet rows: small concentration = peaked (small kappa0), large = near uniform."""
-    return srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(n_responses, concentration), size=n_prompts))
-
-
 # %% [markdown]
 # ## (i) Stage I: κ contracts
 #
@@ -64,7 +59,7 @@ def base_policy(n_prompts, n_responses, concentration):
 # test of the theorem.
 
 # %%
-bases = {c: base_policy(100, 8, c) for c in (0.5, 3.0, 30.0)}
+bases = {c: srlm.TabularPolicy.random(rng, 100, 8, c) for c in (0.5, 3.0, 30.0)}
 runs = {c: srlm.run_self_rewarding(pol, BETA, 2000, 10, rng, reps=20, noise_scale=1.0) for c, pol in bases.items()}
 fig, ax = plt.subplots(figsize=(6.4, 4))
 fits = {}
@@ -146,7 +141,7 @@ for n, v in conf_T8.items():
 # prompt), with a bootstrap standard error over repetitions.
 
 # %%
-wide = base_policy(200, 8, 2.0)
+wide = srlm.TabularPolicy.random(rng, 200, 8, 2.0)
 ns = np.array([4000, 8000, 16000, 32000, 64000])
 wrong = np.array([1 - srlm.run_self_rewarding(wide, BETA, int(n), 5, rng, reps=16, noise_scale=1.0).correctness[-1]
                   for n in ns])
@@ -184,7 +179,7 @@ glue("ch7_slope_se", f"{slope_se:.2f}", display=False)
 # %%
 rows = []
 for M in (4, 8, 16, 32, 64):
-    pol = base_policy(50, M, 20.0)
+    pol = srlm.TabularPolicy.random(rng, 50, M, 20.0)
     k_mean = srlm.run_self_rewarding(pol, BETA, 50 * M, 12, rng, reps=4, noise_scale=1.0).kappa.mean(axis=1)
     exact = np.array([srlm.condition_number(srlm.iterate_self_rewarding(pol, BETA, t)) for t in range(13)])
     rows.append((srlm.condition_number(pol), int(np.argmax(k_mean <= 1.1)), int(np.argmax(exact <= 1.1))))

@@ -19,6 +19,9 @@ from srlm._validate import (
     PROB_ATOL,
     as_float_array,
     check_finite,
+    check_generator,
+    check_int,
+    check_positive,
     check_probability_table,
     check_probability_vector,
 )
@@ -133,6 +136,31 @@ class TabularPolicy:
         r"""Build from unnormalised logits: :math:`\pi(y|x) \propto e^{\ell_{xy}}`."""
         logp = log_normalize(logits)
         return cls(logp, _default_weights(weights, logp.shape[0]))
+
+    @classmethod
+    def random(
+        cls,
+        rng: np.random.Generator,
+        n_prompts: int,
+        n_responses: int,
+        concentration: float = 1.0,
+        random_weights: bool = False,
+    ) -> TabularPolicy:
+        r"""Rows drawn from :math:`\mathrm{Dirichlet}(\alpha, \dots, \alpha)` with :math:`\alpha` = ``concentration``.
+
+        Small :math:`\alpha` gives peaked rows (small :math:`\kappa`), large :math:`\alpha` nearly uniform ones.
+        The prompt law is uniform, or :math:`\mathrm{Dirichlet}(1, \dots, 1)` with ``random_weights``
+        (drawn after the rows, from the same generator).
+        """
+        gen = check_generator(rng)
+        xs = check_int(n_prompts, "n_prompts", minimum=1)
+        ys = check_int(n_responses, "n_responses", minimum=2)
+        alpha = check_positive(concentration, "concentration")
+        if not isinstance(random_weights, bool):
+            raise TypeError(f"random_weights must be a bool, got {type(random_weights).__name__}")
+        probs = gen.dirichlet(np.full(ys, alpha), size=xs)
+        weights = gen.dirichlet(np.ones(xs)) if random_weights else None
+        return cls.from_probs(probs, weights)
 
     # ---------------------------------------------------------------- properties
     @property

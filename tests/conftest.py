@@ -16,4 +16,4 @@ def rng() -> np.random.Generator:
 @pytest.fixture
 def policy(rng: np.random.Generator) -> srlm.TabularPolicy:
     """Four prompts, six responses, Dirichlet rows, a non-uniform prompt law."""
-    return srlm.TabularPolicy.from_probs(rng.dirichlet(np.ones(6), size=4), rng.dirichlet(np.ones(4)))
+    return srlm.TabularPolicy.random(rng, 4, 6, 1.0, random_weights=True)

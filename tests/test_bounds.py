@@ -10,7 +10,7 @@ import srlm
 
 
 def random_instance(rng: np.random.Generator) -> tuple[srlm.TabularPolicy, np.ndarray]:
-    pol = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(5, 0.7), size=12), rng.dirichlet(np.ones(12)))
+    pol = srlm.TabularPolicy.random(rng, 12, 5, 0.7, random_weights=True)
     return pol, rng.normal(size=(12, 5))
 
 

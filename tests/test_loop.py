@@ -8,7 +8,7 @@ import srlm
 
 @pytest.fixture
 def base(rng: np.random.Generator) -> srlm.TabularPolicy:
-    return srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(5, 2.0), size=20), rng.dirichlet(np.ones(20)))
+    return srlm.TabularPolicy.random(rng, 20, 5, 2.0, random_weights=True)
 
 
 def test_seeded_runs_are_reproducible(base: srlm.TabularPolicy) -> None:
@@ -31,7 +31,7 @@ def test_distributions_stay_normalised_and_trackers_match(base: srlm.TabularPoli
 
 
 def test_noiseless_loop_with_every_response_sampled_is_the_gibbs_step(rng: np.random.Generator) -> None:
-    base = srlm.TabularPolicy.from_probs(rng.dirichlet(np.full(5, 5.0), size=10))
+    base = srlm.TabularPolicy.random(rng, 10, 5, 5.0)
     exact = srlm.iterate_self_rewarding(base, 2.0, 2)
     n = 100_000
     # expected draws of the rarest (prompt, response) cell in each round >= 50: all cells sampled w.p. ~1 - e^-50

@@ -57,3 +57,18 @@ def test_bad_builders() -> None:
         srlm.log_normalize([[-np.inf, -np.inf]])
     with pytest.raises(ValueError, match="logp must have shape"):
         srlm.TabularPolicy.from_probs([[1.0]]).with_logp([[0.0, 0.0]])
+
+
+def test_random_policy(rng: np.random.Generator) -> None:
+    pol = srlm.TabularPolicy.random(rng, 7, 4, 0.5, random_weights=True)
+    assert pol.logp.shape == (7, 4) and not np.allclose(pol.weights, 1 / 7)
+    np.testing.assert_allclose(srlm.TabularPolicy.random(rng, 3, 5).weights, 1 / 3)
+    # same generator state, same draws as the explicit Dirichlet construction
+    a = srlm.TabularPolicy.random(np.random.default_rng(5), 3, 4, 2.0)
+    np.testing.assert_allclose(a.probs, np.random.default_rng(5).dirichlet(np.full(4, 2.0), size=3))
+    with pytest.raises(ValueError, match="concentration must be > 0"):
+        srlm.TabularPolicy.random(rng, 3, 4, 0.0)
+    with pytest.raises(ValueError, match="n_responses must be >= 2"):
+        srlm.TabularPolicy.random(rng, 3, 1)
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        srlm.TabularPolicy.random(1, 3, 4)  # type: ignore[arg-type]
