@@ -5,10 +5,13 @@ Objects (book notation; the paper writes :math:`c` for :math:`\mu`):
 - performance :math:`J(\pi) = \mathbb{E}_x \mathbb{E}_{y\sim\pi} r(x, y)`, comparator
   :math:`\pi^\star = \delta_{y^\star(x)}` with :math:`y^\star = \arg\max_y r(x, y)`;
 - margin :math:`\gamma = \min_x (r(x, y^\star) - \max_{y \ne y^\star} r(x, y))`;
-- minimum confidence :math:`\mu = \min_{t, x} \max_y \pi_t(y \mid x)`;
+- minimum confidence :math:`\mu = \min_{t, x} \max_y \pi_t(y \mid x)` (all rounds, :math:`t = 0` included,
+  so :math:`\kappa_0 \le 1/\mu`);
 - Lemma C.1: :math:`P_x[\pi(y^\star|x) \le 1 - \varepsilon] \le (J(\pi^\star) - J(\pi))/(\gamma\varepsilon)`;
-- Lemma C.3 (exact evaluation): with :math:`K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma`,
-  :math:`\kappa_{t+1} \le 1 + K/\mu + K\log((1-\mu)(1-K)/(\mu K))` when :math:`K < 1 - \mu`, else :math:`1/\mu`;
+- Lemma C.3, sharp form: with :math:`K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma \ge \mathbb{E}[1 - \pi_{t+1}(\hat y|x)]`,
+  :math:`\kappa_{t+1} \le \min(1 + K/\mu, 1/\mu)` (convexity of :math:`1/p`; attained by a two-point law);
+- Lemma C.3, the paper's proof technique (per-level Markov bounds integrated over the tail):
+  :math:`1 + K/\mu + K\log((1-\mu)(1-K)/(\mu K))` when :math:`K < 1 - \mu`, else :math:`1/\mu`;
 - the dominating recurrence :math:`\kappa_{t+1} \le f(\kappa_t) = a + b'\sqrt{\kappa_t}`, its fixed point
   :math:`\kappa_\infty = ((b' + \sqrt{b'^2 + 4a})/2)^2`, contraction factor
   :math:`\rho = b'/(b' + \sqrt{b'^2 + 4a})`, envelope :math:`\kappa_\infty + \rho^T(\kappa_0 - \kappa_\infty)_+`,
@@ -40,9 +43,10 @@ __all__ = [
     "min_confidence",
     "gap_failure_bound",
     "failure_probability",
+    "kappa_mean_bound",
+    "two_point_law",
     "switch_point",
     "kappa_tail_bound",
-    "kappa_tail_bound_relaxed",
     "sample_extremal_inverse_confidence",
     "recurrence_constants",
     "composed_map",
@@ -52,7 +56,12 @@ __all__ = [
     "envelope",
     "rounds_needed",
     "failure_bound",
+    "LOG_SQRT_CONSTANT",
 ]
+
+#: :math:`\max_{x>0} \log x/\sqrt x = 2/e`, attained at :math:`x = e^2`: the sharp constant in
+#: :math:`\log\kappa \le (2/e)\sqrt\kappa`.
+LOG_SQRT_CONSTANT = 2.0 / math.e
 
 
 # ----------------------------------------------------------------- Lemma C.1 / C.2
@@ -127,6 +136,53 @@ def failure_probability(policy: TabularPolicy, eps: float, target: ArrayLike | N
 
 
 # -------------------------------------------------------------------- Lemma C.3
+def _check_K_mu(K: float, mu: float) -> tuple[float, float]:
+    k = check_scalar(K, "K")
+    if k < 0:
+        raise ValueError(f"K must be >= 0, got {k}")
+    return k, check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+
+
+def kappa_mean_bound(K: float, mu: float) -> float:
+    r"""Sharp Lemma C.3, best bound on :math:`\kappa_{t+1}` given :math:`\mathbb{E}[1 - \pi] \le K`, :math:`\pi\ge\mu`.
+
+    .. math::
+
+        \kappa_{t+1} = \mathbb{E}\Big[\frac{1}{\pi(\hat y|x)}\Big] \le \min\Big(1 + \frac{K}{\mu}, \frac{1}{\mu}\Big).
+
+    On :math:`[\mu, 1]` the convex function :math:`1/p` lies below its chord
+    :math:`1 + (1 - p)/\mu` (the difference is :math:`(p-\mu)(1-p)/(\mu p) \ge 0`); take expectations.
+    Attained by :func:`two_point_law`, so no better bound follows from this information.
+
+    Parameters
+    ----------
+    K
+        :math:`K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma \ge 0`, which bounds :math:`\mathbb{E}[1 - \pi(\hat y|x)]`
+        (paper Lemma C.1 and Eq. 43).
+    mu
+        Minimum confidence :math:`\mu \in (0, 1]`.
+    """
+    k, m = _check_K_mu(K, mu)
+    return min(1.0 + k / m, 1.0 / m)
+
+
+def two_point_law(K: float, mu: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""The law of :math:`\pi(\hat y|x)` attaining :func:`kappa_mean_bound`.
+
+    Support :math:`\{\mu, 1\}` with :math:`P[\pi = \mu] = q = \min(K/(1-\mu), 1)` (for :math:`\mu = 1`, the
+    point mass at 1).  Then :math:`\mathbb{E}[1 - \pi] = \min(K, 1 - \mu) \le K` and
+    :math:`\mathbb{E}[1/\pi] = 1 + q(1-\mu)/\mu = \min(1 + K/\mu, 1/\mu)`.
+
+    Returns
+    -------
+    (support, weights)
+        Arrays of length 2.
+    """
+    k, m = _check_K_mu(K, mu)
+    q = 0.0 if m == 1.0 else min(k / (1.0 - m), 1.0)
+    return np.array([m, 1.0]), np.array([q, 1.0 - q])
+
+
 def switch_point(K: float) -> float:
     r""":math:`s_0 = 1/(1 - K)`, where :math:`Ks/(s-1)` crosses 1 (requires :math:`0 < K < 1`)."""
     k = check_in_interval(K, "K", 0.0, 1.0)
@@ -134,13 +190,16 @@ def switch_point(K: float) -> float:
 
 
 def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
-    r"""The exact tail-integral bound on :math:`\kappa_{t+1}` (Result 6.1, companion form).
+    r"""What the paper's proof technique gives for Lemma C.3: the tail integral of per-level Markov bounds.
 
     .. math::
 
         \kappa_{t+1} \le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds
         = \begin{cases} 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[4pt]
                         1/\mu, & K \ge 1 - \mu \ (\text{saturated}). \end{cases}
+
+    Valid but not sharp: it uses only :math:`P[1 - \pi \ge \varepsilon] \le K/\varepsilon` level by level, not
+    :math:`\mathbb{E}[1 - \pi] \le K`; :func:`kappa_mean_bound` is never larger.
 
     Parameters
     ----------
@@ -163,21 +222,14 @@ def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
     return 1.0 + k / m + k * math.log((1.0 - m) * (1.0 - k) / (m * k))
 
 
-def kappa_tail_bound_relaxed(K: float, mu: float) -> float:
-    r"""Result 6.2: :math:`1 + K/\mu + K\log(1/(\mu K))`, valid for :math:`0 < K < 1 - \mu`."""
-    k = check_positive(K, "K")
-    m = check_in_interval(mu, "mu", 0.0, 1.0)
-    if k >= 1.0 - m:
-        raise ValueError(f"K must be < 1 - mu = {1 - m:g}, got {k:g}")
-    return 1.0 + k / m + k * math.log(1.0 / (m * k))
-
-
 def sample_extremal_inverse_confidence(K: float, mu: float, size: int, rng: np.random.Generator) -> NDArray[np.float64]:
     r"""Draws of :math:`Z = 1/\pi(\hat y|x)` whose tail *equals* :math:`\min\{1, Ks/(s-1)\}` on :math:`[1, 1/\mu)`.
 
     Inverse-CDF: with :math:`U \sim \mathrm{U}(0,1)`, :math:`Z = U/(U-K)` where that lies in
     :math:`[s_0, 1/\mu)`, and :math:`Z = 1/\mu` (an atom) when :math:`U \le K/(1-\mu)`.  Its mean is
-    exactly :func:`kappa_tail_bound`; requires :math:`K < 1 - \mu`.
+    exactly :func:`kappa_tail_bound` (the tail technique is tight for its own hypothesis); its
+    :math:`\mathbb{E}[1 - 1/Z]` exceeds :math:`K`, so it is not a law allowed by Lemma C.1's mean bound.
+    Requires :math:`K < 1 - \mu`.
     """
     k = check_positive(K, "K")
     m = check_in_interval(mu, "mu", 0.0, 1.0)
@@ -205,21 +257,21 @@ def recurrence_constants(
     r"""Companion-form constants :math:`(a, b')` of :math:`\kappa_{t+1} \le a + b'\sqrt{\kappa_t}`.
 
     From the gap bound :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma` (paper Eq. 58;
-    :math:`c_1, c_2` are the paper's unspecified constants, :math:`L = \log|\Pi|`) and the exact tail
-    bound, using :math:`\log\kappa \le \sqrt\kappa`, :math:`K \ge K_{\min} = c_1\sqrt{L/n}/\gamma` (as
-    :math:`\kappa \ge 1`) and :math:`(1-\mu)(1-K) \le 1`:
+    :math:`c_1, c_2` are the paper's unspecified constants, :math:`L = \log|\Pi|`, or :math:`\log(T|\Pi|/\delta)`
+    after the union bound) and the sharp bound :func:`kappa_mean_bound`,
+    :math:`\kappa_{t+1} \le 1 + K(\kappa_t)/\mu = 1 + b\sqrt{\kappa_t} + c\log\kappa_t` with
+    :math:`b = c_1\sqrt{L/n}/(\gamma\mu)`, :math:`c = c_2\beta/(\gamma\mu)`.  With the sharp
+    :math:`\log\kappa \le (2/e)\sqrt\kappa` (equality at :math:`\kappa = e^2`):
 
     .. math::
 
-        a = 1, \qquad b' = \frac{c_1\sqrt{L/n} + c_2\beta}{\gamma}\Big(\frac1\mu + \log\frac{1}{\mu K_{\min}}\Big)_{+},
+        a = 1, \qquad b' = b + \frac{2}{e}\,c = \frac{c_1\sqrt{L/n} + (2/e)\,c_2\beta}{\gamma\mu},
 
     with :math:`\beta = \sqrt{L/n}` by default.  Then :func:`composed_map` :math:`\le a + b'\sqrt\kappa` for all
-    :math:`\kappa \ge 1`.
+    :math:`\kappa \ge 1`, with equality at :math:`\kappa = e^2` when the map is not capped at :math:`1/\mu`.
     """
     rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
-    k_min = a1 * rate / g
-    factor = 1.0 / m + max(math.log(1.0 / (m * k_min)), 0.0)
-    return 1.0, (a1 * rate + a2 * b) * factor / g
+    return 1.0, (a1 * rate + LOG_SQRT_CONSTANT * a2 * b) / (g * m)
 
 
 def composed_map(
@@ -232,15 +284,16 @@ def composed_map(
     c2: float = 1.0,
     beta: float | None = None,
 ) -> float:
-    r"""One round of the bound chain: :math:`\kappa \mapsto` :func:`kappa_tail_bound` of :math:`K(\kappa)`.
+    r"""One round of the bound chain: :math:`\kappa \mapsto` :func:`kappa_mean_bound` of :math:`K(\kappa)`.
 
-    :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma`; the result is at most :math:`1/\mu`.
+    :math:`F(\kappa) = \min(1 + K(\kappa)/\mu, 1/\mu)` with
+    :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma`.
     """
     k = check_scalar(kappa, "kappa")
     if k < 1:
         raise ValueError(f"kappa must be >= 1, got {k}")
     rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
-    return kappa_tail_bound((a1 * math.sqrt(k) * rate + a2 * b * math.log(k)) / g, m)
+    return kappa_mean_bound((a1 * math.sqrt(k) * rate + a2 * b * math.log(k)) / g, m)
 
 
 def _gap_model(
@@ -285,7 +338,7 @@ def iterate_recurrence(a: float, b: float, kappa0: float, rounds: int) -> NDArra
 
 
 def envelope(a: float, b: float, kappa0: float, rounds: ArrayLike) -> NDArray[np.float64]:
-    r"""Lemma 7.2's envelope :math:`\kappa_\infty + \rho^T (\kappa_0 - \kappa_\infty)_+`.
+    r"""The envelope of paper Lemma C.4, :math:`\kappa_\infty + \rho^T (\kappa_0 - \kappa_\infty)_+`.
 
     Evaluated for each :math:`T` in ``rounds``.
     """
@@ -298,14 +351,38 @@ def envelope(a: float, b: float, kappa0: float, rounds: ArrayLike) -> NDArray[np
     return out
 
 
-def rounds_needed(a: float, b: float, kappa0: float) -> int:
-    r"""Cor 5.7: the least :math:`T \ge 1` with :math:`\rho^{(T-1)/2}\sqrt{\kappa_0} \le \sqrt{\kappa_\infty}`,
-    i.e. :math:`T = \max(1, \lceil 1 + \log(\kappa_0/\kappa_\infty)/\log(1/\rho) \rceil)`."""
+def _stable_floor(a: float, b: float, mu: float | None) -> float:
+    kinf = fixed_point(a, b)
+    if mu is None:
+        return kinf
+    return min(kinf, 1.0 / check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True))
+
+
+def _check_kappa0_mu(kappa0: float, mu: float | None) -> float:
     k0 = _check_kappa0(kappa0)
-    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
-    if k0 <= kinf:
+    if mu is not None:
+        m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+        if k0 > (1.0 / m) * (1 + 1e-12):
+            raise ValueError(f"kappa0 must be <= 1/mu = {1 / m:.6g} (mu is a minimum over all rounds), got {k0:g}")
+    return k0
+
+
+def rounds_needed(a: float, b: float, kappa0: float, mu: float | None = None) -> int:
+    r"""Cor 5.7 (companion form): the least :math:`T \ge 1` with transient part :math:`\le` stable part.
+
+    .. math::
+
+        \rho^{(T-1)/2}\sqrt{\kappa_0} \le \sqrt{s}, \qquad
+        T = \max\Big(1, \Big\lceil 1 + \frac{\log(\kappa_0/s)}{\log(1/\rho)} \Big\rceil\Big),
+
+    with :math:`s = \kappa_\infty`, or :math:`s = \min(\kappa_\infty, 1/\mu)` (the stable part of
+    :func:`failure_bound`) when ``mu`` is given; then :math:`\kappa_0 \le 1/\mu` is required.
+    """
+    k0 = _check_kappa0_mu(kappa0, mu)
+    s, rho = _stable_floor(a, b, mu), contraction_factor(a, b)
+    if k0 <= s:
         return 1
-    return max(1, math.ceil(1 + math.log(k0 / kinf) / math.log(1 / rho) - 1e-12))
+    return max(1, math.ceil(1 + math.log(k0 / s) / math.log(1 / rho) - 1e-12))
 
 
 def failure_bound(
@@ -317,18 +394,22 @@ def failure_bound(
     kappa0: float,
     a: float,
     b: float,
-    C: float = 2.0,
+    mu: float,
+    C: float = 2.0 * (1.0 + LOG_SQRT_CONSTANT),
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    r"""Theorem 7.3 (companion form): stable and transient parts of the failure bound.
+    r"""Paper Theorem 5.3 (companion form): stable and transient parts of the failure bound.
 
     .. math::
 
         P_x[\pi_T(\hat y_T|x) \le 1/2]
-        \le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\kappa_\infty}}_{\text{stable}}
+        \le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}}
         + \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
         \qquad L_T = \log(T|\Pi|/\delta).
 
-    ``C`` collects the paper's unspecified constants (:math:`C = 2(c_1 + c_2)` with :math:`\beta = \sqrt{L/n}`).
+    ``C`` collects the paper's unspecified constants: :math:`C = 2(c_1 + (2/e)c_2)` with
+    :math:`\beta = \sqrt{L_T/n}` (default: :math:`c_1 = c_2 = 1`).  ``a, b`` must be the recurrence constants
+    computed with :math:`L \ge L_T` for every :math:`T` in ``rounds``; :math:`\kappa_0 \le 1/\mu` is required
+    (:math:`\mu` is a minimum over all rounds, :math:`t = 0` included).
     Returns ``(stable, transient)`` arrays over ``rounds`` (each :math:`T \ge 1`).
     """
     t = check_finite(as_float_array(np.atleast_1d(rounds), "rounds"), "rounds")
@@ -338,11 +419,11 @@ def failure_bound(
     lp = check_positive(log_class_size, "log_class_size")
     d = check_in_interval(delta, "delta", 0.0, 1.0)
     g = check_positive(gamma, "gamma")
-    k0 = _check_kappa0(kappa0)
+    k0 = _check_kappa0_mu(kappa0, mu)
     cc = check_positive(C, "C")
-    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    s, rho = _stable_floor(a, b, mu), contraction_factor(a, b)
     scale = cc / g * np.sqrt((np.log(t) + lp + math.log(1 / d)) / nn)
-    return scale * math.sqrt(kinf), scale * rho ** ((t - 1) / 2) * math.sqrt(k0)
+    return scale * math.sqrt(s), scale * rho ** ((t - 1) / 2) * math.sqrt(k0)
 
 
 def _check_kappa0(kappa0: float) -> float:

@@ -3,7 +3,7 @@ r"""The ``srlm`` command: the paper's numbers without reading the proofs.
 Subcommands::
 
     srlm floor  --kappa0 K --log-pi L --n N [--g G]     single-step failure floor (Theorem 4.1)
-    srlm rounds --a A --b B --kappa0 K                  kappa_inf, rho and the rounds of Corollary 5.7
+    srlm rounds --a A --b B --kappa0 K [--mu M]         kappa_inf, rho and the rounds of Corollary 5.7
     srlm rounds --n N --log-pi L --gamma G --mu M --kappa0 K   the same from the companion constants
     srlm kappa  FILE [--column NAME]                     condition number from modal log-probabilities
 
@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from srlm.bounds import contraction_factor, fixed_point, recurrence_constants, rounds_needed
+from srlm.hard_instance import proven_failure_rate
 from srlm.lower_bound import floor_constants, min_failure_rate, min_failure_rate_asymptotic, sample_threshold
 
 __all__ = ["main", "read_logprobs"]
@@ -37,20 +38,29 @@ class CliError(ValueError):
 
 FLOOR_HELP = r"""Single-step failure floor (paper Theorem 4.1, companion form).
 
+proven: the exact rate the hard instance proves (Theorem 4.1): the supremum of the delta <= 1/4 with
+  n*(delta) > floor(n),  n*(delta) = ceil( log2 / -log(1 - c eps/N) ),  eps = 4 delta,
+  M = floor((1+g)(1 + (kappa0-1)/eps)),  N = floor(logPi/log M),  c = (1+g)/M + (1-(1+g)/M)/(M-1)
+  (0 when no instance with N >= 1 has n* > n; null when no delta in (0, 1/4] gives an instance).
+
+delta_min: the idealised floor, an approximation, not a bound (real M and N, -log(1-z) ~ z,
+  c ~ (2+g)/M, M ~ (1+g)(kappa0-1)/eps; the steps err in both directions):
   A = log2 (1+g)(kappa0-1) logPi / (16 (2+g)),   C = (1+g)(kappa0-1)/4
-  delta_min(n) = C exp( W_{-1}( -2A/(n C^2) ) / 2 ),  real iff n >= 2eA/C^2
+  delta_min(n) = min(1/4, C exp( W_{-1}( -2A/(n C^2) ) / 2 )),  Lambert regime iff n >= 2eA/C^2
   asymptotic:   sqrt( 2A / (n log(n C^2/(2A))) )
+Below the threshold 2eA/C^2 the idealised floor is the constant min(1/4, C e^{-1/2})."""
 
-Below the threshold 2eA/C^2 no failure rate below min(1/4, C e^{-1/2}) can be guaranteed."""
-
-ROUNDS_HELP = r"""Contraction of the condition number (paper Lemma C.4, Corollary 5.7).
+ROUNDS_HELP = r"""Contraction of the condition number (paper Lemma C.4, Corollary 5.7; companion form).
 
   kappa_{t+1} <= a + b sqrt(kappa_t)
   kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2,   rho = b/(b + sqrt(b^2 + 4a))
-  T = max(1, ceil(1 + log(kappa0/kappa_inf)/log(1/rho)))  rounds make the transient part
-  of Theorem 5.3 at most its stable part.
+  T = max(1, ceil(1 + log(kappa0/s)/log(1/rho)))  rounds make the transient part
+  rho^((T-1)/2) sqrt(kappa0) of Theorem 5.3 at most its stable part sqrt(s),
+  s = kappa_inf, or s = min(kappa_inf, 1/mu) when --mu is given.
 Give --a and --b, or --n, --log-pi, --gamma, --mu for the companion constants
-  a = 1,  b = (c1 sqrt(L/n) + c2 beta)(1/mu + log(1/(mu K_min)))/gamma,  K_min = c1 sqrt(L/n)/gamma."""
+  a = 1,  b = (c1 sqrt(L/n) + (2/e) c2 beta)/(gamma mu),  c1 = c2 = 1, beta = sqrt(L/n),
+from the sharp Lemma C.3 bound kappa_{t+1} <= min(1 + K/mu, 1/mu) and log k <= (2/e) sqrt(k).
+mu is the minimum confidence over all rounds (t = 0 included), so --kappa0 must be <= 1/mu."""
 
 KAPPA_HELP = r"""Policy condition number from modal log-probabilities (paper Eq. 5).
 
@@ -89,14 +99,22 @@ def _floor(args: argparse.Namespace) -> dict[str, Any]:
         out["asymptotic"] = None
     else:
         out["regime"] = "lambert"
-        out["delta_min"] = float(min_failure_rate(n, a, c))
+        out["delta_min"] = min(0.25, float(min_failure_rate(n, a, c)))
         ratio = n * c * c / (2 * a)
         out["asymptotic"] = float(min_failure_rate_asymptotic(n, a, c)) if ratio > 1 else None
+    try:
+        out["proven"] = float(proven_failure_rate(int(math.floor(n)), k0, lp, g))
+    except ValueError:  # no delta in (0, 1/4] gives an instance with N >= 1 and g < M - 1
+        out["proven"] = None
+    out["note"] = "delta_min is the idealised floor (an approximation); proven is the rate Theorem 4.1 proves"
     return out
 
 
 def _rounds(args: argparse.Namespace) -> dict[str, Any]:
     k0 = _kappa0(args.kappa0)
+    mu = args.mu
+    if mu is not None and not (math.isfinite(mu) and 0 < mu <= 1):
+        raise CliError(f"--mu must lie in (0, 1], got {mu}")
     if args.a is not None or args.b is not None:
         if args.a is None or args.b is None:
             raise CliError("give both --a and --b (or --n, --log-pi, --gamma, --mu instead)")
@@ -111,21 +129,24 @@ def _rounds(args: argparse.Namespace) -> dict[str, Any]:
                 + ")"
             )
         n = _positive("--n", args.n)
-        mu = args.mu
-        if not (math.isfinite(mu) and 0 < mu <= 1):
-            raise CliError(f"--mu must lie in (0, 1], got {mu}")
         a, b = recurrence_constants(n, _positive("--log-pi", args.log_pi), _positive("--gamma", args.gamma), mu)
         source = "companion constants"
+    if mu is not None and k0 > (1.0 / mu) * (1 + 1e-12):
+        raise CliError(f"--kappa0 must be <= 1/mu = {1 / mu:.6g} (mu is the minimum confidence), got {k0:g}")
     kinf, rho = fixed_point(a, b), contraction_factor(a, b)
-    return {
+    out: dict[str, Any] = {
         "a": a,
         "b": b,
         "source": source,
         "kappa0": k0,
         "kappa_inf": kinf,
         "rho": rho,
-        "rounds": rounds_needed(a, b, k0),
     }
+    if mu is not None:
+        out["mu"] = mu
+        out["stable_floor"] = min(kinf, 1.0 / mu)
+    out["rounds"] = rounds_needed(a, b, k0, mu)
+    return out
 
 
 def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
@@ -199,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     f = sub.add_parser(
         "floor",
-        help="single-step failure floor (Theorem 4.1)",
+        help="single-step failure floor: proven rate and idealised floor (Theorem 4.1)",
         description=FLOOR_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -219,7 +240,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--n", type=float, help="samples per round (companion constants)")
     r.add_argument("--log-pi", type=float, help="log(|Pi|/delta) (companion constants)")
     r.add_argument("--gamma", type=float, help="margin gamma > 0 (companion constants)")
-    r.add_argument("--mu", type=float, help="minimum confidence in (0, 1] (companion constants)")
+    r.add_argument(
+        "--mu", type=float, help="minimum confidence in (0, 1] over all rounds (companion constants; caps kappa)"
+    )
     k = sub.add_parser(
         "kappa",
         help="condition number from modal log-probabilities",

@@ -43,7 +43,7 @@ def test_tail_bound_equals_integral(K: float, mu: float) -> None:
     points = [s0] if s0 < 1 / mu else None
     integral = 1 + quad(lambda s: min(1.0, K * s / (s - 1)), 1, 1 / mu, points=points, limit=200, epsabs=1e-13)[0]
     assert srlm.kappa_tail_bound(K, mu) == pytest.approx(integral, rel=1e-9)
-    assert srlm.kappa_tail_bound(K, mu) <= srlm.kappa_tail_bound_relaxed(K, mu) + 1e-15
+    assert srlm.kappa_mean_bound(K, mu) <= srlm.kappa_tail_bound(K, mu) + 1e-15  # the sharp bound is never larger
     assert srlm.switch_point(K) * (1 - K) == pytest.approx(1.0)
 
 
@@ -76,9 +76,12 @@ def test_recurrence_fixed_point_and_envelope() -> None:
         env = srlm.envelope(a, b, k0, np.arange(41))
         assert np.all(it <= env * (1 + 1e-12))
         t = srlm.rounds_needed(a, b, k0)
-        stable, transient = srlm.failure_bound(np.arange(1, 60), 1e4, 10.0, 0.05, 1.0, k0, a, b)
-        first = int(np.argmax(transient <= stable * (1 + 1e-12))) + 1
+        u = (b + math.sqrt(b * b + 4 * a)) / 2  # independent: sqrt of the fixed point, rho = b/(2u)
+        first = next(T for T in range(1, 200) if (b / (2 * u)) ** ((T - 1) / 2) * math.sqrt(k0) <= u * (1 + 1e-12))
         assert first == t
+        stable, transient = srlm.failure_bound(np.arange(1, 60), 1e4, 10.0, 0.05, 1.0, k0, a, b, mu=1 / k0)
+        lt = np.log(np.arange(1, 60)) + 10 - math.log(0.05)  # L_T = log(T |Pi| / delta)
+        np.testing.assert_allclose(stable, stable[0] * np.sqrt(lt / lt[0]), rtol=1e-12)
 
 
 def test_composed_map_dominated(rng: np.random.Generator) -> None:
@@ -110,7 +113,15 @@ def test_bad_input(policy: srlm.TabularPolicy) -> None:
     with pytest.raises(ValueError, match="reward must be finite"):
         srlm.performance_gap(policy, np.full(policy.logp.shape, -np.inf))
     with pytest.raises(ValueError, match="rounds must be >= 1"):
-        srlm.failure_bound([0], 10.0, 1.0, 0.1, 1.0, 2.0, 1.0, 1.0)
+        srlm.failure_bound([0], 10.0, 1.0, 0.1, 1.0, 2.0, 1.0, 1.0, 0.5)
+    with pytest.raises(ValueError, match=r"kappa0 must be <= 1/mu"):
+        srlm.failure_bound([1], 10.0, 1.0, 0.1, 1.0, 3.0, 1.0, 1.0, 0.5)
+    with pytest.raises(ValueError, match=r"kappa0 must be <= 1/mu"):
+        srlm.rounds_needed(1.0, 1.0, 3.0, mu=0.5)
+    with pytest.raises(ValueError, match="K must be >= 0"):
+        srlm.kappa_mean_bound(-0.1, 0.5)
+    with pytest.raises(ValueError, match=r"mu must lie in \(0, 1\]"):
+        srlm.two_point_law(0.1, 1.5)
     with pytest.raises(ValueError, match="target must be an integer array"):
         srlm.failure_probability(policy, 0.5, [0])
     with pytest.raises(ValueError, match="give at least one policy"):

@@ -42,12 +42,27 @@ def test_rounds_given_and_companion() -> None:
     assert data["kappa_inf"] == pytest.approx(srlm.fixed_point(1.0, 0.3))
     assert data["rounds"] == srlm.rounds_needed(1.0, 0.3, 1000.0)
     comp = json.loads(
-        run(
-            "rounds", "--n", "1e6", "--log-pi", "20", "--gamma", "1", "--mu", "0.2", "--kappa0", "1000", "--json"
-        ).stdout
+        run("rounds", "--n", "1e6", "--log-pi", "20", "--gamma", "1", "--mu", "0.2", "--kappa0", "5", "--json").stdout
     )
     a, b = srlm.recurrence_constants(1e6, 20.0, 1.0, 0.2)
     assert comp["b"] == pytest.approx(b) and comp["a"] == a
+    # independent: b' = (1 + 2/e) sqrt(L/n)/(gamma mu); kinf, rho by hand; smallest T by a plain loop
+    b_hand = (1 + 2 / math.e) * math.sqrt(20 / 1e6) / 0.2
+    u = (b_hand + math.sqrt(b_hand**2 + 4)) / 2
+    assert comp["b"] == pytest.approx(b_hand, rel=1e-12) and comp["kappa_inf"] == pytest.approx(u * u, rel=1e-12)
+    assert comp["rho"] == pytest.approx(b_hand / (2 * u), rel=1e-12)
+    floor = min(u * u, 1 / 0.2)
+    assert comp["stable_floor"] == pytest.approx(floor, rel=1e-12)
+    first = next(t for t in range(1, 100) if (b_hand / (2 * u)) ** ((t - 1) / 2) * math.sqrt(5.0) <= math.sqrt(floor))
+    assert comp["rounds"] == first
+
+
+def test_rounds_pinned_hand_case() -> None:
+    # a = 2, b = 1: kinf = 4, rho = 1/4, and T = 3 is the smallest with 4^T >= kappa0 = 64
+    data = json.loads(run("rounds", "--a", "2", "--b", "1", "--kappa0", "64", "--json").stdout)
+    assert data["kappa_inf"] == pytest.approx(4.0) and data["rho"] == pytest.approx(0.25) and data["rounds"] == 3
+    capped = json.loads(run("rounds", "--a", "2", "--b", "1", "--kappa0", "3", "--mu", "0.25", "--json").stdout)
+    assert capped["stable_floor"] == pytest.approx(4.0) and capped["rounds"] == 1
 
 
 def test_kappa_from_file_and_stdin(tmp_path: Path) -> None:
@@ -70,7 +85,9 @@ def test_kappa_from_file_and_stdin(tmp_path: Path) -> None:
 
 def test_help_states_formulas() -> None:
     assert "W_{-1}" in run("floor", "--help").stdout
-    assert "kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2" in run("rounds", "--help").stdout
+    rounds_help = run("rounds", "--help").stdout
+    assert "kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2" in rounds_help
+    assert "b = (c1 sqrt(L/n) + (2/e) c2 beta)/(gamma mu)" in rounds_help and "K_min" not in rounds_help
     assert "exp(-l_i)" in run("kappa", "--help").stdout
 
 
@@ -89,6 +106,11 @@ def test_help_states_formulas() -> None:
         (("rounds", "--a", "-1", "--b", "1", "--kappa0", "3"), None, "--a must be"),
         (("rounds", "--a", "1", "--b", "1", "--kappa0", "0.2"), None, "--kappa0 must be >= 1"),
         (("rounds", "--n", "10", "--log-pi", "2", "--gamma", "1", "--mu", "2", "--kappa0", "3"), None, "--mu"),
+        (
+            ("rounds", "--n", "1e6", "--log-pi", "20", "--gamma", "1", "--mu", "0.2", "--kappa0", "1000"),
+            None,
+            "--kappa0 must be <= 1/mu",
+        ),
         (("kappa", "/nonexistent/file.txt"), None, "cannot be read"),
         (("kappa", "-"), "-0.1\nabc\n", "entry 2"),
         (("kappa", "-"), "-0.1\nnan\n", "NaN"),
