@@ -31,6 +31,8 @@
 # in which it is large, and its exact evolution under self-rewarding.
 
 # %%
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -55,6 +57,10 @@ rng = np.random.default_rng(20260131)
 # has $\kappa = M/(1+g)$.
 # ```
 #
+# *Sharpness.* Both bounds are attained: $\kappa = 1$ by any deterministic policy, $\kappa = M$
+# exactly by the uniform policy (at every prompt, $1/\max_y \pi(y|x) = M$ forces all $M$
+# probabilities to equal $1/M$). Both extremal instances are computed below from the definition.
+#
 # *Proof.* The mode's probability is at most 1, and at least $1/M$ because $M$
 # probabilities that sum to one cannot all be below $1/M$; so
 # $1 \le 1/\pi(\hat y \mid x) \le M$ at every prompt, with $1$ only for a point mass.
@@ -72,10 +78,28 @@ assert_identity(sp.solve(sp.Eq(M * pmax, 1), pmax)[0], 1 / M, "p_max >= 1/M at e
 sp.Eq(sp.Symbol(r"\kappa_{\mathrm{near}}"), M / (1 + g))
 
 # %% [markdown]
-# **Numerical check.** On random policies the range holds, `srlm.condition_number`
-# agrees with a Monte Carlo average of $1/\pi(\hat y \mid x)$ over prompts drawn
-# from $D$ (within five standard errors), and perturbing a uniform policy by a
+# **Numerical check.** The two extremal instances, with $\kappa$ computed from the definition
+# in plain numpy (the expected inverse of the largest probability); on random policies the range
+# holds and `srlm.condition_number` agrees with a Monte Carlo average of $1/\pi(\hat y \mid x)$ over
+# prompts drawn from $D$ (within five standard errors); and perturbing a uniform policy by a
 # small amount leaves $\kappa \approx M$.
+
+# %%
+def kappa_by_definition(probs, weights):
+    """E_{x ~ D}[1 / max_y pi(y|x)], straight from Eq. 5 (no srlm)."""
+    return float(np.dot(weights, 1.0 / np.max(probs, axis=1)))
+
+
+ext_rng = np.random.default_rng(7)  # its own generator: the random cells below keep their draws
+w_ext = ext_rng.dirichlet(np.ones(5))
+for m in (2, 7, 50):
+    det = np.zeros((5, m))
+    det[np.arange(5), ext_rng.integers(m, size=5)] = 1.0  # a deterministic policy
+    uni = np.full((5, m), 1.0 / m)
+    assert kappa_by_definition(det, w_ext) == 1.0
+    assert abs(kappa_by_definition(uni, w_ext) - m) < 1e-12 * m
+    assert abs(srlm.condition_number(srlm.TabularPolicy.from_probs(uni, w_ext)) - m) <= 1e-12 * m
+print("kappa = 1 (deterministic) and kappa = M (uniform) attained for M = 2, 7, 50")
 
 # %%
 checks = 0
@@ -112,11 +136,20 @@ ax.loglog(ms, ms, color="grey", ls="--", lw=0.8, label=r"$\kappa = M$")
 ax.set(xlabel="number of responses $M$", ylabel=r"$\kappa(\pi)$", title="near-uniform policies")
 ax.legend(fontsize=8)
 plt.show()
+SEEDS = range(5)
+seed_minima = []
+for seed in SEEDS:  # the same experiment on five seeds: the smallest kappa/M over the M shown
+    gen = np.random.default_rng(seed)
+    seed_minima.append(min(
+        kappa_by_definition(0.8 / m + 0.2 * gen.dirichlet(np.ones(m), size=50), np.full(50, 1 / 50)) / m for m in ms
+    ))
 glue("ch2_ratio_lam02_min", f"{ratio_02.min():.2f}", display=False)
+glue("ch2_ratio_lam02_seeds", f"{min(seed_minima):.2f}–{max(seed_minima):.2f}", display=False)
 
 # %% [markdown]
 # A 20% Dirichlet perturbation of the uniform policy keeps at least
-# {glue:text}`ch2_ratio_lam02_min` of $\kappa = M$ for every $M$ shown: a model that
+# {glue:text}`ch2_ratio_lam02_min` of $\kappa = M$ for every $M$ shown (the figure's draw; over five
+# other seeds the smallest ratio is {glue:text}`ch2_ratio_lam02_seeds`): a model that
 # is nearly indifferent among $M$ answers has $\kappa$ of order $M$. The ratio
 # slowly falls with $M$ because the largest Dirichlet weight grows like
 # $\log M / M$, i.e. the perturbed mode has probability about
@@ -132,6 +165,12 @@ glue("ch2_ratio_lam02_min", f"{ratio_02.min():.2f}", display=False)
 # $\kappa(\pi) \ge \alpha^{-L}$; with $L = \lceil \log n / \log(1/\alpha) \rceil$ this gives
 # $\kappa(\pi) \ge n$.
 # ```
+#
+# *Sharpness.* $\kappa = \alpha^{-L}$ exactly when, at $D$-almost every prompt, some sequence has
+# every conditional equal to $\alpha$ — for instance when every next-token row is
+# $(\alpha, \tfrac{1-\alpha}{|V|-1}, \dots, \tfrac{1-\alpha}{|V|-1})$ with $\alpha \ge 1/|V|$ (computed below). On
+# that model $\alpha^{-(L-1)} < n$ for $L = \lceil \log n/\log(1/\alpha) \rceil$ (as $L - 1 < \log n/\log(1/\alpha)$),
+# so no shorter length works for every model.
 #
 # *Proof.* Every factor of the product is at most $\alpha$, so every sequence,
 # the mode included, has probability at most $\alpha^L$. For the second claim,
@@ -149,11 +188,33 @@ sp.Eq(alpha ** (-L_star), sp.simplify(alpha ** (-L_star)))
 # **Numerical check.** `srlm.AutoregressivePolicy.random(..., max_prob=α)` draws
 # Dirichlet next-token tables and mixes each row with the uniform row just enough
 # that no entry exceeds $\alpha$. The exact mode comes from a backward
-# max-product recursion over the prefix tree; we check it against exhaustive
-# enumeration of all $|V|^L$ sequences, and $\kappa$ against the bound.
+# max-product recursion over the prefix tree; we check it against an exhaustive
+# enumeration of all $|V|^L$ sequences written here (each conditional looked up by its prefix),
+# and $\kappa$ against the bound.
 
 # %%
+def mode_prob_by_enumeration(tables):
+    """max_y pi(y|x) per prompt: every token tuple, each conditional looked up by its prefix (no srlm)."""
+    vocab, ell = tables[0].shape[2], len(tables)
+    tokens = np.array(list(itertools.product(range(vocab), repeat=ell)))  # all |V|^L sequences
+    prob = np.ones((tables[0].shape[0], tokens.shape[0]))
+    for pos in range(ell):
+        prefix = tokens[:, :pos] @ (vocab ** np.arange(pos - 1, -1, -1)) if pos else np.zeros(len(tokens), int)
+        prob *= tables[pos][:, prefix, tokens[:, pos]]
+    return prob.max(axis=1)
+
+
 V, lengths, alphas = 4, np.arange(1, 9), (0.4, 0.6, 0.8)
+# the extremal model: every row (alpha, (1-alpha)/(V-1), ...): kappa = alpha^{-L} exactly
+for a in alphas:
+    for ell in (1, 3, 6):
+        row = np.array([a] + [(1 - a) / (V - 1)] * (V - 1))
+        tabs = tuple(np.broadcast_to(row, (3, V**pos, V)).copy() for pos in range(ell))
+        kappa_ext = float(np.mean(1 / mode_prob_by_enumeration(tabs)))
+        assert abs(kappa_ext - a ** (-ell)) <= 1e-12 * a ** (-ell)
+        kappa_srlm = srlm.condition_number(srlm.AutoregressivePolicy(tabs, np.full(3, 1 / 3)))
+        assert abs(kappa_srlm - a ** (-ell)) <= 1e-9 * a ** (-ell)
+print("extremal model: kappa = alpha^{-L} exactly for alpha in (0.4, 0.6, 0.8), L in (1, 3, 6)")
 kappa_ar = {a: [] for a in alphas}
 for a in alphas:
     for ell in lengths:
@@ -161,7 +222,7 @@ for a in alphas:
             rng, n_prompts=20, vocab=V, length=int(ell), concentration=0.3, max_prob=a
         )
         assert ar.max_conditional() <= a + 1e-12
-        assert np.allclose(ar.mode_logprobs(), ar.sequence_logprobs().max(axis=1), atol=1e-12)
+        assert np.allclose(np.exp(ar.mode_logprobs()), mode_prob_by_enumeration(ar.tables), rtol=1e-10, atol=0)
         k = srlm.condition_number(ar)
         assert k >= a ** (-ell) * (1 - 1e-12)
         kappa_ar[a].append(k)
@@ -177,11 +238,19 @@ L_needed = int(np.ceil(np.log(n_example) / np.log(1 / alpha_example)))
 assert alpha_example ** (-L_needed) >= n_example > alpha_example ** (-(L_needed - 1))
 glue("ch2_L_needed", f"{L_needed}", display=False)
 glue("ch2_kappa_L8_a06", f"{kappa_ar[0.6][-1]:.3g}", display=False)
+kappa_seeds = [
+    srlm.condition_number(srlm.AutoregressivePolicy.random(
+        np.random.default_rng(seed), n_prompts=20, vocab=V, length=8, concentration=0.3, max_prob=0.6))
+    for seed in SEEDS
+]
+glue("ch2_kappa_L8_a06_seeds", f"{min(kappa_seeds):.3g}–{max(kappa_seeds):.3g}", display=False)
+glue("ch2_bound_L8_a06", f"{0.6 ** -8:.3g}", display=False)
 
 # %% [markdown]
 # The bound is reached when every step is as unsure as allowed, and random
 # models sit above it (at $L = 8$, $\alpha = 0.6$: $\kappa =$
-# {glue:text}`ch2_kappa_L8_a06`). With next-token confidence at most $0.6$, responses
+# {glue:text}`ch2_kappa_L8_a06` for the drawn model, {glue:text}`ch2_kappa_L8_a06_seeds` over five other
+# seeds, against the bound {glue:text}`ch2_bound_L8_a06`). With next-token confidence at most $0.6$, responses
 # of only {glue:text}`ch2_L_needed` tokens already give $\kappa \ge 10^6$: for a
 # language model, $\kappa$ is exponential in the response length unless the model
 # is confident token by token.
@@ -202,6 +271,11 @@ glue("ch2_kappa_L8_a06", f"{kappa_ar[0.6][-1]:.3g}", display=False)
 # Averaging over $D$: $\kappa(\pi_T) \to 1$, with $\kappa(\pi_T) - 1$ decaying doubly
 # exponentially in $T$ (in the population limit).
 # ```
+#
+# *Sharpness.* The upper bound is attained, for every $T$, exactly when all non-top probabilities
+# equal $p_2$ ($p = (p_1, p_2, \dots, p_2)$): each of the $M - 1$ terms is then $(p_2/p_1)^{s^T}$. The
+# lower bound $0$ is attained by a point mass ($p_2 = 0$). Averaged over $D$ the bound is attained
+# when this holds at every prompt; the extremal instance is computed below.
 
 # %%
 e = sp.symbols("e", positive=True)  # the exponent s^T
@@ -211,6 +285,30 @@ assert_identity(1 / pi_T_mode, sum((pj / ps[0]) ** e for pj in ps), "1/pi_T(mode
 # each term j >= 2 is (p_j/p_1)^e <= (p_2/p_1)^e because p_j <= p_2 and t -> t^e is increasing
 assert_identity(sp.diff((ps[2] / ps[0]) ** e, ps[2]), e * (ps[2] / ps[0]) ** e / ps[2], "monotone in p_j")
 sum((pj / ps[0]) ** e for pj in ps)  # = 1 / pi_T(mode | x) for M = 4
+
+# %%
+def self_reward_steps(probs, beta, steps):
+    """T exact self-rewarding steps: pi_{t+1} ∝ pi_t exp(log pi_t / beta) = pi_t^(1 + 1/beta) (no srlm)."""
+    p_ = probs.copy()
+    for _ in range(steps):
+        p_ = p_ ** (1 + 1 / beta)
+        p_ /= p_.sum(axis=1, keepdims=True)
+    return p_
+
+
+ext_rng2 = np.random.default_rng(11)
+m_ext = 6
+p1 = ext_rng2.uniform(0.3, 0.9, size=4)
+p2 = (1 - p1) / (m_ext - 1)  # all non-top probabilities equal
+p_ext = np.column_stack([p1, np.repeat(p2[:, None], m_ext - 1, axis=1)])
+for T in range(6):
+    p_T = self_reward_steps(p_ext, 1.0, T)
+    excess_ext = p_T[:, 1:].sum(axis=1) / p_T[:, 0]  # 1/pi_T(mode) - 1 without cancellation (mode = column 0)
+    bound_ext = (m_ext - 1) * (p2 / p1) ** (2.0**T)
+    assert np.allclose(excess_ext, bound_ext, rtol=1e-9, atol=0)
+    srlm_ext = srlm.iterate_self_rewarding(srlm.TabularPolicy.from_probs(p_ext), 1.0, T)
+    assert abs(srlm.condition_number_excess(srlm_ext) - bound_ext.mean()) <= 1e-9 * bound_ext.mean()
+print("extremal instance p = (p1, p2, ..., p2): the bound holds with equality for T = 0..5")
 
 # %% [markdown]
 # **Numerical check and figure.** For random policies (eight prompts, six
@@ -251,13 +349,24 @@ glue("ch2_kappa0", f"{srlm.condition_number(pol0):.3g}", display=False)
 glue("ch2_excess_T5", f"{excess[5]:.1e}", display=False)
 glue("ch2_slope", f"{slope:.4f}", display=False)
 glue("ch2_worst", f"{worst:.4f}", display=False)
+slope_dev, excess5_seeds = [], []
+for seed in SEEDS:  # the same fit on five other random policies
+    pol_s = srlm.TabularPolicy.random(np.random.default_rng(seed), 8, 6, 0.4)
+    ps_s = -np.sort(-pol_s.probs, axis=1)
+    exc_s = [np.dot(pol_s.weights, ((ps_s[:, 1:] / ps_s[:, :1]) ** (s_val**T)).sum(axis=1)) for T in range(T_max + 1)]
+    worst_s = np.max(np.log(ps_s[:, 1] / ps_s[:, 0]))
+    slope_dev.append(abs(np.polyfit(e_grid[-4:], np.log(exc_s[-4:]), 1)[0] / worst_s - 1))
+    excess5_seeds.append(exc_s[5])
+glue("ch2_excess_T5_seeds", f"{min(excess5_seeds):.1e}–{max(excess5_seeds):.1e}", display=False)
+glue("ch2_slope_dev_seeds", f"{100 * max(slope_dev):.2g}%", display=False)
 
 # %% [markdown]
 # Starting from $\kappa_0 =$ {glue:text}`ch2_kappa0`, five exact rounds leave
-# $\kappa - 1 =$ {glue:text}`ch2_excess_T5`. The fitted slope of the last four
+# $\kappa - 1 =$ {glue:text}`ch2_excess_T5` (five other random policies of the same kind:
+# {glue:text}`ch2_excess_T5_seeds`). The fitted slope of the last four
 # points, {glue:text}`ch2_slope`, matches $\max_x \log(p_2/p_1) =$
-# {glue:text}`ch2_worst` to within 1%: the prompt with the closest runner-up
-# dominates.
+# {glue:text}`ch2_worst` to within 1% (over five other seeds the largest relative deviation is
+# {glue:text}`ch2_slope_dev_seeds`): the prompt with the closest runner-up dominates.
 #
 # ## What this means
 #

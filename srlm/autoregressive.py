@@ -98,7 +98,7 @@ class AutoregressivePolicy:
         With ``max_prob`` :math:`= \alpha \in [1/|V|, 1]` each row ``d`` is mixed with the
         uniform row, :math:`(1-\lambda) u + \lambda d` with the largest
         :math:`\lambda \in [0, 1]` such that no entry exceeds :math:`\alpha` — a model in
-        which every next-token probability is at most :math:`\alpha` (Result 2.2).
+        which every next-token probability is at most :math:`\alpha` (paper Remark 4.2).
         Prompts are uniform.
         """
         gen = check_generator(rng)

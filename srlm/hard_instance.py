@@ -35,7 +35,7 @@ from srlm._validate import (
 from srlm.policies import TabularPolicy
 from srlm.sampling import sample_categorical
 
-__all__ = ["HardInstance", "SampleCalls", "required_samples"]
+__all__ = ["HardInstance", "SampleCalls", "proven_failure_rate", "required_samples"]
 
 
 @dataclass(frozen=True)
@@ -221,14 +221,134 @@ def _binomial_pmf(k: NDArray[np.int_], n: int, p: float) -> NDArray[np.float64]:
     return out
 
 
-def required_samples(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> int:
-    r"""Exact sample threshold of the finite instance :meth:`HardInstance.for_target`.
+_LOG2 = math.log(2.0)
+_FUDGE = 1e-12  # relative slack of the floors in :meth:`HardInstance.for_target` (float rounding at integers)
 
-    Success :math:`\ge 1-\delta` forces :math:`\tfrac12(1 - c\varepsilon/N)^n \le \delta/\varepsilon = 1/4`,
-    i.e. :math:`n \ge n^\ast = \lceil \log 2 / (-\log(1 - c\varepsilon/N)) \rceil`; with
-    fewer calls every algorithm fails with probability :math:`> \delta`.  Returns
-    :math:`n^\ast`.
+
+def _smallest_n(z: float) -> int:
+    r"""Smallest integer :math:`n \ge 1` with :math:`(1-z)^n \le 1/2`, for :math:`0 < z \le 1`."""
+    if z >= 1.0:
+        return 1
+    lz = math.log1p(-z)  # < 0
+    n = max(1, math.ceil(_LOG2 / -lz))
+    while n > 1 and (n - 1) * lz <= -_LOG2:  # guard the rounding of the ceiling in both directions
+        n -= 1
+    while n * lz > -_LOG2:
+        n += 1
+    return n
+
+
+def required_samples(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> int:
+    r"""Exact sample threshold :math:`n^\ast(\delta)` of the instance :meth:`HardInstance.for_target` (Thm 4.1).
+
+    Success :math:`\ge 1-\delta` on every member forces
+    :math:`\tfrac12(1 - c\varepsilon/N)^n \le \delta/\varepsilon = 1/4`, so the threshold is the
+    *smallest* integer :math:`n` with :math:`(1 - z)^n \le 1/2`, :math:`z = c\varepsilon/N`:
+
+    .. math:: n^\ast = \Big\lceil \frac{\log 2}{-\log(1 - z)} \Big\rceil \quad (z < 1), \qquad n^\ast = 1 \quad (z = 1).
+
+    With :math:`n^\ast - 1` calls every algorithm fails with probability :math:`> \delta` on some
+    member.  The ceiling is checked against the inequality itself, so the value returned is
+    the smallest sufficient :math:`n` also where :math:`\log 2/(-\log(1-z))` is within rounding of
+    an integer.
     """
     inst = HardInstance.for_target(delta, kappa0, log_class_size, g)
-    z = inst.hit_prob * inst.eps / inst.N
-    return int(math.ceil(math.log(2.0) / -math.log1p(-z)))
+    return _smallest_n(inst.hit_prob * inst.eps / inst.N)
+
+
+def proven_failure_rate(
+    n: ArrayLike, kappa0: float, log_class_size: float, g: float = 1.0
+) -> NDArray[np.float64] | float:
+    r"""The failure rate the construction of Theorem 4.1 proves from ``n`` calls, exactly.
+
+    .. math::
+
+        \delta_{\mathrm{proven}}(n) = \sup\{\delta \in (0, 1/4] :\ \text{the instance for }\delta
+        \text{ exists and } n^\ast(\delta) > n\},
+
+    with :math:`n^\ast` of :func:`required_samples`.  For every :math:`\delta` in the set, every
+    algorithm with :math:`n` calls fails with probability :math:`> \delta` on some base policy
+    with :math:`\kappa \le \kappa_0` and :math:`\log|\Pi| \le` ``log_class_size``, so the minimax
+    failure rate is at least :math:`\delta_{\mathrm{proven}}(n)`.  :math:`n^\ast` is not monotone in
+    :math:`\delta` (:math:`N = \lfloor\log|\Pi|/\log M\rfloor` jumps), so the supremum is found
+    exactly rather than by inverting :math:`n^\ast`: :math:`n^\ast(\delta) > n` iff
+    :math:`z(\delta) < z_n = 1 - 2^{-1/n}`; :math:`z = 4\delta c(M)/N(M)` is linear in :math:`\delta`
+    on each interval of constant :math:`M`, and increasing in :math:`\delta` on each block of constant
+    :math:`N` (because :math:`c(M)` decreases in :math:`M` when :math:`M > 1 + g`).  The rightmost block
+    that contains a :math:`\delta` with :math:`z < z_n` holds the supremum, found there by bisection
+    over the integer :math:`M`.
+
+    Returns ``0.0`` where no admissible :math:`\delta` has :math:`n^\ast(\delta) > n` (the class
+    budget :math:`N \ge 1` stops the construction).  Vectorised over ``n`` (integers :math:`\ge 0`).
+
+    Raises
+    ------
+    ValueError
+        If no :math:`\delta \in (0, 1/4]` gives an instance with :math:`N \ge 1` and :math:`g < M - 1`.
+    """
+    scalar = np.ndim(n) == 0
+    raw = np.atleast_1d(np.asarray(n))
+    if raw.dtype == bool or raw.dtype.kind not in "iufO" or raw.ndim != 1:
+        raise ValueError("n must be a non-negative integer or a 1-d array of them")
+    try:
+        nf = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("n must be a non-negative integer or a 1-d array of them") from None
+    if not np.all(np.isfinite(nf)) or np.any(nf < 0) or np.any(nf != np.floor(nf)):
+        raise ValueError("n must be a non-negative integer or a 1-d array of them")
+    k0 = check_scalar(kappa0, "kappa0")
+    if k0 <= 1:
+        raise ValueError(f"kappa0 must be > 1, got {k0}")
+    lp = check_positive(log_class_size, "log_class_size")
+    gg = check_positive(g, "g")
+    big = 1e300
+    gfac = (1 + gg) * (1 + _FUDGE)
+
+    def n_of(m: NDArray[np.float64]) -> NDArray[np.float64]:  # N(M), as in for_target
+        return np.floor(lp / np.log(m) * (1 + _FUDGE))
+
+    def d_hi(m: NDArray[np.float64]) -> NDArray[np.float64]:  # largest delta with M(delta) >= m
+        return (k0 - 1) / (4.0 * (m / gfac - 1.0))
+
+    def c_of(m: NDArray[np.float64]) -> NDArray[np.float64]:
+        a = (1 + gg) / m
+        return a + (1 - a) / (m - 1)
+
+    m_min = float(max(math.floor(gfac * k0), math.floor(1 + gg) + 1, 2))  # delta <= 1/4 and g < M - 1
+    k_max = int(n_of(np.array([m_min]))[0])
+    if k_max < 1:
+        raise ValueError(
+            f"no delta in (0, 1/4] gives an instance: log_class_size = {lp} is below log M = {math.log(m_min):.6g}"
+        )
+    ks = np.arange(1, k_max + 1, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        m_hi = np.minimum(np.floor(np.exp(lp * (1 + _FUDGE) / ks)), big)
+    m_hi = np.where(n_of(np.maximum(m_hi, 2.0)) < ks, m_hi - 1, m_hi)  # exp rounding at integers
+    m_hi = np.where((m_hi < big) & (n_of(m_hi + 1) >= ks), m_hi + 1, m_hi)
+    m_lo = np.maximum(np.concatenate([m_hi[1:] + 1, [m_min]]), m_min)
+    nonempty = (m_lo <= m_hi) & (n_of(m_lo) >= ks)
+    with np.errstate(divide="ignore"):
+        z_n = np.where(nf > 0, -np.expm1(-_LOG2 / np.maximum(nf, 1.0)), np.inf)
+
+    def qualifies(m: NDArray[np.float64], k: NDArray[np.float64], zn: NDArray[np.float64]) -> NDArray[np.bool_]:
+        # the piece of constant M = m holds some delta with z(delta) < z_n
+        return zn * k / (4.0 * c_of(m)) > d_hi(m + 1)
+
+    grid_ok = qualifies(m_hi[None, :], ks[None, :], z_n[:, None]) & nonempty[None, :]
+    has = grid_ok.any(axis=1)
+    kidx = np.where(has, grid_ok.shape[1] - 1 - np.argmax(grid_ok[:, ::-1], axis=1), 0)
+    kk, lo, hi, zn = ks[kidx], m_lo[kidx].copy(), m_hi[kidx].copy(), z_n
+    # bisection for the smallest qualifying M of the block: qualifies(hi) holds, invariant kept
+    for _ in range(1100):
+        open_ = has & (hi - lo > np.maximum(1.0, hi * 1e-15))
+        if not open_.any():
+            break
+        mid = np.floor((lo + hi) / 2.0)
+        ok = qualifies(mid, kk, zn)
+        hi = np.where(open_ & ok, mid, hi)
+        lo = np.where(open_ & ~ok, mid, lo)
+    best = np.where(has & qualifies(lo, kk, zn), lo, hi)
+    with np.errstate(invalid="ignore"):
+        cand = np.minimum(np.minimum(zn * kk / (4.0 * c_of(best)), d_hi(best)), 0.25)
+    out = np.where(has, cand, 0.0)
+    return float(out[0]) if scalar else out

@@ -1,21 +1,20 @@
-r"""The single-step failure floor of paper Theorem 4.1 in closed form (Lambert W).
+r"""The idealised single-step failure floor of paper Theorem 4.1 in closed form (Lambert W).
 
-The hard-instance argument (:mod:`srlm.hard_instance`) reduces "a single step
-succeeds with probability at least :math:`1-\delta`" to the scalar condition
+The hard-instance argument (:mod:`srlm.hard_instance`) proves the exact finite-instance
+threshold :math:`n^\ast(\delta)` (:func:`srlm.hard_instance.required_samples`) and, for given
+:math:`n`, the exact proven rate (:func:`srlm.hard_instance.proven_failure_rate`).  Treating
+:math:`M` and :math:`N` as reals, :math:`-\log(1-z)` as :math:`z`, :math:`c` as :math:`(2+g)/M` and
+:math:`M` as :math:`(1+g)(\kappa_0-1)/\varepsilon` turns the threshold into the scalar condition
 
 .. math::
 
     n \;\ge\; \frac{A}{\delta^2 \log(C/\delta)}, \qquad
     A = \frac{\log 2\,(1+g)(\kappa_0-1)\log|\Pi|}{16\,(2+g)}, \quad
-    C = \frac{(1+g)(\kappa_0-1)}{4},
+    C = \frac{(1+g)(\kappa_0-1)}{4}.
 
-(the idealised, continuous form: :math:`M` and :math:`N` treated as reals and
-:math:`-\log(1-z) \approx z`; the exact finite-instance threshold is
-:func:`srlm.hard_instance.required_samples`). With
-:math:`f(\delta) = \delta^2 \log(C/\delta)`, increasing on
-:math:`0 < \delta < C e^{-1/2}`, the smallest failure rate any algorithm can
-guarantee from :math:`n` samples is the root of :math:`f(\delta) = A/n` on that
-branch:
+This is an *idealisation*, not a theorem: the four steps err in both directions.  With
+:math:`f(\delta) = \delta^2 \log(C/\delta)`, increasing on :math:`0 < \delta < C e^{-1/2}`, the
+idealised floor is the root of :math:`f(\delta) = A/n` on that branch:
 
 .. math::
 
@@ -81,7 +80,7 @@ def lambert_wm1(z: ArrayLike) -> NDArray[np.float64] | float:
 
 
 def floor_constants(kappa0: float, log_class_size: float, g: float = 1.0) -> tuple[float, float]:
-    r"""The constants :math:`(A, C)` of the scalar condition (companion form of Thm 4.1).
+    r"""The constants :math:`(A, C)` of the idealised scalar condition (companion form of Thm 4.1).
 
     Parameters
     ----------
@@ -121,7 +120,7 @@ def sample_threshold(A: float, C: float) -> float:
 
 
 def min_failure_rate(n: ArrayLike, A: float, C: float) -> NDArray[np.float64] | float:
-    r""":math:`\delta_{\min}(n) = C \exp(W_{-1}(-2A/(nC^2))/2)`, the floor on the failure rate.
+    r""":math:`\delta_{\min}(n) = C \exp(W_{-1}(-2A/(nC^2))/2)`, the idealised floor on the failure rate.
 
     It solves :math:`\delta^2\log(C/\delta) = A/n` with :math:`\delta \le Ce^{-1/2}`.
 
@@ -164,7 +163,7 @@ def min_failure_rate_asymptotic(n: ArrayLike, A: float, C: float) -> NDArray[np.
 
 
 def samples_for_floor(delta: float, kappa0: float, log_class_size: float, g: float = 1.0) -> float:
-    r"""Samples one step needs before the floor can reach ``delta``: :math:`n = A/f(\delta)`.
+    r"""Samples the idealised condition asks for before the floor can reach ``delta``: :math:`n = A/f(\delta)`.
 
     The inverse of :func:`min_failure_rate`; requires :math:`0 < \delta < Ce^{-1/2}` (the increasing
     branch of :math:`f`).

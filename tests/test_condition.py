@@ -78,3 +78,23 @@ def test_bad_input(rng: np.random.Generator) -> None:
         srlm.sequence_index([0, 3], 3)
     with pytest.raises(TypeError, match="policy must be a TabularPolicy"):
         srlm.condition_number_excess(np.eye(2))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("alpha", "vocab", "length"), [(0.5, 2, 6), (0.4, 3, 4), (0.25, 4, 3), (0.9, 3, 5)])
+def test_autoregressive_bound_attained_by_the_flat_rows(alpha: float, vocab: int, length: int) -> None:
+    """Every row (alpha, (1-alpha)/(V-1), ...) with alpha >= 1/V: kappa = alpha^{-L} exactly (sharpness)."""
+    row = np.array([alpha] + [(1 - alpha) / (vocab - 1)] * (vocab - 1))
+    tables = tuple(np.broadcast_to(row, (2, vocab**pos, vocab)).copy() for pos in range(length))
+    ar = srlm.AutoregressivePolicy(tables, np.array([0.3, 0.7]))
+    assert srlm.condition_number(ar) == pytest.approx(alpha ** (-length), rel=1e-12)
+
+
+def test_dynamics_bound_attained_when_all_runners_up_tie() -> None:
+    """p = (p1, p2, ..., p2): kappa(pi_T) - 1 = (M-1)(p2/p1)^{s^T} exactly, for every T (sharpness)."""
+    p1, m, beta = 0.55, 5, 0.5
+    p2 = (1 - p1) / (m - 1)
+    pol = srlm.TabularPolicy.from_probs([[p1] + [p2] * (m - 1)])
+    s = 1 + 1 / beta
+    for t in range(5):
+        excess = srlm.condition_number_excess(srlm.iterate_self_rewarding(pol, beta, t))
+        assert excess == pytest.approx((m - 1) * (p2 / p1) ** (s**t), rel=1e-10)
