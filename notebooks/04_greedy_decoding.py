@@ -20,13 +20,19 @@
 # The paper's guarantees are about the event $\pi(y^\star \mid x) > 1/2$. Why one
 # half? Paper Proposition 4.3 (App. E) answers for decoding: a model can put the
 # largest probability of any response on $y^\star$ and still have greedy decoding
-# return something else, as long as that probability is below one half. We derive
-# the construction's constraints, verify it by exhaustive enumeration, and prove
-# the converse — above one half greedy decoding always finds the mode — so $1/2$
-# is exactly the threshold. Greedy decoding here takes the most likely next token
-# at each step, breaking ties towards the smallest token index (`srlm.greedy_decode`).
+# return something else, as long as that probability is at most one half. We state
+# exactly what is proved, with its hypotheses — in particular what the tie-break rule
+# of greedy decoding has to do with the boundary case $p = 1/2$ — verify the
+# construction by exhaustive enumeration, and prove the converse: above one half
+# greedy decoding always finds the mode, so $1/2$ is the threshold. Greedy decoding
+# takes the most likely next token at each step; exact ties are broken by a **fixed
+# deterministic rule**. We implement two, smallest index first and largest index first
+# (`srlm.greedy_decode(model, tie_break=...)`).
 
 # %%
+import itertools
+from fractions import Fraction
+
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
@@ -36,34 +42,56 @@ import srlm
 from srlm import assert_identity
 
 sp.init_printing(use_latex="mathjax")
-rng = np.random.default_rng(20260204)
+SEED = 20260204
+rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## The trap
 #
-# ```{prf:proposition} Greedy decoding can miss a mode of probability below 1/2 (paper Prop. 4.3)
+# ```{prf:proposition} Greedy decoding can miss a mode of probability at most 1/2 (paper Prop. 4.3)
 # :label: prop-greedy-trap
 #
-# For every $p \in (0, 1/2)$ there is an autoregressive policy with a unique mode
-# $y^\star$ of probability exactly $p$ on which greedy decoding returns a different
-# sequence. With vocabulary $V$ and length $L$, the construction below works with a
-# trap mass $\eta$ exactly when
+# Fix a deterministic tie-break rule for greedy decoding (a function of the prefix and
+# the next-token distribution that returns one of the most likely tokens). For every
+# $p \in (0, 1/2]$ there is an autoregressive policy, over any vocabulary with
+# $|V| \ge 2$ and any length $L \ge 2$ with $|V|^{L-1} > (1-p)/p$, whose unique mode
+# $y^\star$ has probability exactly $p$ and on which greedy decoding with that rule
+# returns a sequence other than $y^\star$. For $p < 1/2$ one policy serves every rule;
+# for $p = 1/2$ the policy depends on the rule.
+#
+# *Sharpness.* $1/2$ cannot be raised: above it no policy exists
+# ({prf:ref}`prop-greedy-converse`). At $p = 1/2$ no single policy defeats both the
+# smallest-index and the largest-index rule ({prf:ref}`prop-greedy-half`). The length
+# condition is sufficient, not necessary: for $|V| = 2$, $L = 2$, $p = 0.3$ (where
+# $2 < (1-p)/p$) the model with sequence probabilities $(0.275, 0.275, 0.3, 0.15)$ is a trap
+# (checked below).
+# ```
+#
+# *Construction* (`srlm.trap_construction`), for a trap mass $\eta \ge 0$. The first
+# token is the trap $b$ with probability $p + \eta$, or $y^\star_1$ with probability
+# $p$, or one of the remaining $|V| - 2$ tokens sharing $r = 1 - 2p - \eta$. After
+# $y^\star_1$ the model continues deterministically, so $\pi(y^\star) = p$; after any
+# other first token it spreads uniformly over the $|V|^{L-1}$ continuations.
+#
+# *Proof for $p < 1/2$.* Take $\eta = 1 - 2p > 0$, so $r = 0$ (tokens other than the trap and
+# $y^\star_1$ get first-step probability 0). Greedy's first
+# token is the trap, strictly more likely than $y^\star_1$, so no tie arises and the
+# rule is irrelevant; greedy can no longer return $y^\star$. Every sequence through the
+# trap has probability $(p + \eta)/|V|^{L-1} = (1-p)/|V|^{L-1} < p$ by hypothesis, so
+# $y^\star$ is the unique mode. (For larger $|V|$ the same works with the remaining
+# mass spread thinly enough: the sufficient conditions of `srlm.trap_conditions`,
 #
 # $$
 # 0 < \eta \le 1 - 2p, \qquad |V|^{L-1} > 1 + \frac{\eta}{p},
 # $$ (eq-trap-conditions)
 #
-# and, if $r = 1 - 2p - \eta > 0$, also $|V| \ge 3$, $r/(|V|-2) < p + \eta$ and
-# $r/((|V|-2)|V|^{L-1}) < p$. For $|V| = 2$ ($\eta = 1 - 2p$) the length must satisfy
-# $2^{L-1} > (1-p)/p$.
-# ```
+# and, if $r > 0$, also $|V| \ge 3$, $r/(|V|-2) < p + \eta$ and $r/((|V|-2)|V|^{L-1}) < p$.)
 #
-# *Construction* (`srlm.trap_construction`). The first token is the trap $b = 0$
-# with probability $p + \eta$, or $y^\star_1 = 1$ with probability $p$, or one of the
-# remaining tokens sharing $r$. After $y^\star_1$ the model continues
-# deterministically, so $\pi(y^\star) = p$; after any other first token it spreads
-# uniformly over the $|V|^{L-1}$ continuations. Greedy decoding takes the trap at
-# the first step (it is the largest first token) and can never return $y^\star$.
+# *Proof for $p = 1/2$.* Take $\eta = 0$ (so $r = 0$): the first-token distribution
+# puts $1/2$ on each of tokens 0 and 1, whichever of them is the trap. The fixed rule,
+# applied to the empty prefix and this distribution, picks one of them; **label that token the trap** and the other
+# $y^\star_1$. Greedy then leaves $y^\star$ at the first step, and every trap sequence has
+# probability $1/(2|V|^{L-1}) < 1/2$.
 #
 # Each condition is one line of algebra: the trap beats $y^\star_1$ iff $\eta > 0$;
 # both fit in the first step iff $2p + \eta \le 1$, which with $\eta > 0$ forces
@@ -81,6 +109,7 @@ assert len(boundary) == 1
 assert_identity(boundary[0], 1 + eta / p, "trap sequences < p iff K > 1 + eta/p")
 assert_identity(sp.diff((p + eta) / K, K), -(p + eta) / K**2, "decreasing in K")
 assert_identity((1 + eta / p).subs(eta, 1 - 2 * p), (1 - p) / p, "binary case eta = 1 - 2p")
+assert_identity((1 + eta / p).subs({eta: 0, p: sp.Rational(1, 2)}), 1, "p = 1/2, eta = 0: K > 1, i.e. L >= 2")
 L_min_binary = 1 + sp.log((1 - p) / p) / sp.log(2)
 assert_identity(2 ** (L_min_binary - 1), (1 - p) / p, "binary: 2^(L-1) = (1-p)/p at the boundary")
 sp.Eq(sp.Symbol("L_{binary}"), L_min_binary)
@@ -89,8 +118,8 @@ sp.Eq(sp.Symbol("L_{binary}"), L_min_binary)
 # **Exhaustive check.** For a grid of $p$, $|V| \in \{2, 3, 4\}$ and $L \in \{2, \dots, 7\}$,
 # whenever `srlm.trap_conditions` says the construction exists we enumerate all
 # $|V|^L$ sequences and confirm: the mode is unique, has probability $p$, and differs
-# from the greedy output; whenever a condition fails, the constructor refuses with
-# a `ValueError` naming it.
+# from the greedy output under both tie-break rules; whenever a condition fails, the
+# constructor refuses with a `ValueError` naming it.
 
 # %%
 built, refused = 0, 0
@@ -108,7 +137,8 @@ for p_val in (0.01, 0.05, 0.1, 0.2, 1 / 3, 0.4, 0.45, 0.49):
             model = srlm.trap_construction(p_val, vocab, length)
             probs = np.sort(np.exp(model.sequence_logprobs()[0]))[::-1]
             assert abs(probs[0] - p_val) < 1e-12 and probs[1] < p_val
-            assert not np.array_equal(srlm.greedy_decode(model)[0], srlm.exact_mode(model)[0])
+            for rule in srlm.TIE_BREAKS:  # p < 1/2: no tie at the first step, every rule misses
+                assert not np.array_equal(srlm.greedy_decode(model, rule)[0], srlm.exact_mode(model)[0])
             built += 1
 glue("ch4_built", f"{built}", display=False)
 glue("ch4_refused", f"{refused}", display=False)
@@ -116,7 +146,7 @@ print(f"{built} models built and verified by enumeration; {refused} parameter se
 
 # %% [markdown]
 # {glue:text}`ch4_built` models pass the enumeration check and
-# {glue:text}`ch4_refused` impossible parameter sets are refused. One example, for
+# {glue:text}`ch4_refused` parameter sets are refused. One example, for
 # $p = 0.3$, $|V| = 2$, $L = 3$:
 
 # %%
@@ -129,6 +159,98 @@ for tok, prob in zip(tokens, seq_probs, strict=True):
     print(f"y = {tuple(int(t) for t in tok)}  pi(y) = {prob:.4f}{mark}")
 
 # %% [markdown]
+# ### The conditions are sufficient, not necessary
+#
+# A refused parameter set is not an impossible one. We rebuild the construction's
+# family in plain Python with exact rational arithmetic (`fractions.Fraction`, so
+# boundary cases are decided exactly) — the first-token probabilities $(p + \eta, p, r/(|V|-2), \dots)$,
+# a deterministic continuation after $y^\star_1$ and uniform ones elsewhere, for any
+# $\eta \ge -p$ with $r \ge 0$ — enumerate all sequences, run greedy decoding with the
+# smallest-index rule, and ask whether the result is a trap (unique mode $y^\star$ of
+# probability $p$, greedy output $\ne y^\star$). Many parameter sets that
+# `srlm.trap_conditions` rejects are traps, typically because the remaining tokens carry
+# more first-step mass than the trap, so greedy starts with one of them instead.
+#
+# ```{prf:remark} The exact condition for this family
+# :label: rem-trap-family-exact
+#
+# With $a = p + \eta \ge 0$, $r = 1 - 2p - \eta \ge 0$ ($r = 0$ if $|V| = 2$) and
+# $c = r/(|V|-2)$, the family is a trap for the smallest-index rule iff
+# $a/|V|^{L-1} < p$, $c/|V|^{L-1} < p$, and either $\max(a, c) > p$ or $a = p$ (a tie
+# with the trap, token 0). The enumeration below agrees with this on every grid point.
+# ```
+
+# %%
+def family_sequences(p_val, eta_val, vocab, length):
+    """Sequence probabilities and the smallest-index greedy output of the family, by plain loops."""
+    rest = 1 - 2 * p_val - eta_val
+    first = [p_val + eta_val, p_val] + ([rest / (vocab - 2)] * (vocab - 2) if vocab > 2 else [])
+
+    def cond(prefix):
+        if len(prefix) == 0:
+            return first
+        if prefix[0] == 1:
+            return [Fraction(1)] + [Fraction(0)] * (vocab - 1)
+        return [Fraction(1, vocab)] * vocab
+
+    probs = {}
+    for seq in itertools.product(range(vocab), repeat=length):
+        prob = Fraction(1)
+        for pos in range(length):
+            prob *= cond(seq[:pos])[seq[pos]]
+        probs[seq] = prob
+    greedy = []
+    for _ in range(length):
+        row = cond(tuple(greedy))
+        greedy.append(row.index(max(row)))  # first (smallest) index among the maxima
+    return probs, tuple(greedy)
+
+
+def is_trap(p_val, eta_val, vocab, length):
+    probs, greedy = family_sequences(p_val, eta_val, vocab, length)
+    star = (1,) + (0,) * (length - 1)
+    others = max(v for k, v in probs.items() if k != star)
+    return probs[star] == p_val and others < p_val and greedy != star
+
+
+rejected, rejected_traps, agree, total = 0, [], 0, 0
+for p_val in (Fraction(1, 20), Fraction(1, 10), Fraction(1, 5), Fraction(3, 10), Fraction(2, 5)):
+    for vocab in (2, 3, 4):
+        etas = [1 - 2 * p_val] if vocab == 2 else [-p_val + j * (1 - p_val) / 8 for j in range(9)]
+        for eta_val in etas:
+            for length in (2, 3, 4, 5):
+                trap = is_trap(p_val, eta_val, vocab, length)
+                a, r = p_val + eta_val, 1 - 2 * p_val - eta_val
+                c = r / (vocab - 2) if vocab > 2 else Fraction(0)
+                k = vocab ** (length - 1)
+                exact = a / k < p_val and c / k < p_val and (max(a, c) > p_val or a == p_val)
+                agree += exact == trap
+                total += 1
+                if not all(srlm.trap_conditions(float(p_val), float(eta_val), vocab, length).values()):
+                    rejected += 1
+                    if trap:
+                        rejected_traps.append((float(p_val), float(eta_val), vocab, length))
+assert agree == total and len(rejected_traps) > 0
+# the short binary trap of the sharpness line: first token 0 w.p. 0.55 (then uniform), token 1 w.p. 0.45
+short = {(0, 0): Fraction(55, 200), (0, 1): Fraction(55, 200), (1, 0): Fraction(3, 10), (1, 1): Fraction(3, 20)}
+assert sum(short.values()) == 1 and max(short, key=short.get) == (1, 0)
+assert sorted(short.values())[-2] < Fraction(3, 10) and Fraction(55, 100) > Fraction(45, 100)  # greedy starts with 0
+assert 2 ** (2 - 1) < (1 - Fraction(3, 10)) / Fraction(3, 10)
+glue("ch4_rejected", f"{rejected}", display=False)
+glue("ch4_rejected_traps", f"{len(rejected_traps)}", display=False)
+glue("ch4_family_grid", f"{total}", display=False)
+print(f"{total} grid points: exact condition = enumeration on all; {rejected} rejected by the sufficient "
+      f"conditions, of which {len(rejected_traps)} are traps, e.g.")
+for p_val, eta_val, vocab, length in rejected_traps[:: max(1, len(rejected_traps) // 4)][:4]:
+    failed = [k for k, ok in srlm.trap_conditions(p_val, eta_val, vocab, length).items() if not ok]
+    print(f"  p = {p_val:g}, eta = {eta_val:.3g}, |V| = {vocab}, L = {length}: rejected by {failed}")
+
+# %% [markdown]
+# Of the {glue:text}`ch4_family_grid` grid points, {glue:text}`ch4_rejected` are rejected
+# by the sufficient conditions and {glue:text}`ch4_rejected_traps` of those are traps all
+# the same; the exact condition of {prf:ref}`rem-trap-family-exact` matches the
+# enumeration everywhere.
+#
 # ## The converse: above one half, greedy finds the mode
 #
 # ```{prf:proposition} Greedy decoding succeeds above 1/2 (converse; not in the paper)
@@ -136,6 +258,9 @@ for tok, prob in zip(tokens, seq_probs, strict=True):
 #
 # If $\pi(y^\star \mid x) > 1/2$ then greedy decoding returns $y^\star$, whatever the
 # tie-break rule.
+#
+# *Sharpness.* The threshold is attained: at $\pi(y^\star \mid x) = 1/2$ greedy decoding can
+# fail for every fixed rule ({prf:ref}`prop-greedy-trap`).
 # ```
 #
 # *Proof.* Let $P_l = \pi(y^\star_{\le l} \mid x)$ be the probability of the first $l$
@@ -158,27 +283,29 @@ q_l
 # %% [markdown]
 # **Check on random models, and the figure.** We draw $40\,000$ random models
 # ($|V| = 3$, $L = 4$; Dirichlet next-token tables with concentrations from $0.05$ to
-# $1$, so the mode's probability spans $(0, 1)$), decode greedily, find the exact
-# mode by enumeration, and plot how often they agree against $\pi(y^\star)$.
+# $1$, so the mode's probability spans $(0, 1)$) in five independent batches of
+# $8\,000$ (five seeds), decode greedily, find the exact mode by enumeration, and plot
+# how often they agree against $\pi(y^\star)$.
 
 # %%
-batches = [
-    srlm.AutoregressivePolicy.random(rng, n_prompts=10_000, vocab=3, length=4, concentration=conc)
-    for conc in (0.05, 0.15, 0.4, 1.0)
-]
-mode_p, agree = [], []
-for model in batches:
-    g_tok, _ = srlm.greedy_decode(model)
-    m_tok, m_lp = srlm.exact_mode(model)
-    mode_p.append(np.exp(m_lp))
-    agree.append(np.all(g_tok == m_tok, axis=1))
-mode_p, agree = np.concatenate(mode_p), np.concatenate(agree)
+mode_p, agree_all, seed_of = [], [], []
+for k in range(5):
+    gen = np.random.default_rng(SEED + 1 + k)
+    for conc in (0.05, 0.15, 0.4, 1.0):
+        model = srlm.AutoregressivePolicy.random(gen, n_prompts=2_000, vocab=3, length=4, concentration=conc)
+        g_tok, _ = srlm.greedy_decode(model)
+        m_tok, m_lp = srlm.exact_mode(model)
+        mode_p.append(np.exp(m_lp))
+        agree_all.append(np.all(g_tok == m_tok, axis=1))
+        seed_of.append(np.full(2_000, k))
+mode_p, agree, seed_of = np.concatenate(mode_p), np.concatenate(agree_all), np.concatenate(seed_of)
 above = mode_p > 0.5
 assert np.all(agree[above])  # the converse, on every model above one half
 below = mode_p <= 0.5
-miss_rate_below = 1 - agree[below].mean()
 band = (mode_p > 0.4) & (mode_p <= 0.5)
-miss_band = 1 - agree[band].mean()
+miss_rate_below, miss_band = 1 - agree[below].mean(), 1 - agree[band].mean()
+per_seed_below = np.array([1 - agree[below & (seed_of == k)].mean() for k in range(5)])
+per_seed_band = np.array([1 - agree[band & (seed_of == k)].mean() for k in range(5)])
 assert miss_rate_below > 0  # greedy does miss below one half
 edges = np.linspace(0, 1, 21)
 idx = np.digitize(mode_p, edges) - 1
@@ -194,31 +321,150 @@ glue("ch4_n_above", f"{above.sum()}", display=False)
 glue("ch4_n_models", f"{mode_p.size}", display=False)
 glue("ch4_miss_below", f"{100 * miss_rate_below:.1f}%", display=False)
 glue("ch4_miss_band", f"{100 * miss_band:.1f}%", display=False)
+glue("ch4_miss_below_range", f"{100 * per_seed_below.min():.1f}–{100 * per_seed_below.max():.1f}%", display=False)
+glue("ch4_miss_band_range", f"{100 * per_seed_band.min():.1f}–{100 * per_seed_band.max():.1f}%", display=False)
+print(f"miss rate below 1/2 per seed: {np.round(100 * per_seed_below, 1)}%; in (0.4, 0.5]: "
+      f"{np.round(100 * per_seed_band, 1)}%")
 
 # %% [markdown]
 # All {glue:text}`ch4_n_above` models whose mode has probability above $1/2$ are
 # decoded correctly. Below $1/2$, greedy misses the mode in
-# {glue:text}`ch4_miss_below` of the models, and still in {glue:text}`ch4_miss_band`
-# of those with $\pi(y^\star) \in (0.4, 0.5]$.
+# {glue:text}`ch4_miss_below` of the models (range over the five seeds
+# {glue:text}`ch4_miss_below_range`), and still in {glue:text}`ch4_miss_band`
+# ({glue:text}`ch4_miss_band_range`) of those with $\pi(y^\star) \in (0.4, 0.5]$.
 #
 # ## The boundary $p = 1/2$
 #
-# At exactly one half the trap needs $\eta = 0$: trap and mode tie at the first
-# step with probability $1/2$ each. With the smallest-index rule and the trap as
-# token 0, greedy takes the trap and misses the mode; with the opposite rule it
-# finds it.
+# At exactly one half the trap needs $\eta = 0$: trap and mode tie at the first step
+# with probability $1/2$ each, and which token greedy takes is decided by the rule. For
+# each of the two rules we build the trap labelled against it
+# (`srlm.trap_construction(0.5, |V|, L, eta=0, tie_break=rule)`) and verify by plain-Python
+# enumeration that its unique mode has probability $1/2$ and that greedy decoding with
+# that rule misses it — and that the *other* rule finds it.
 
 # %%
+def brute_force(model, rule):
+    """Mode by enumeration and greedy output by plain loops over the model's tables."""
+    v, ell = model.vocab, model.length
+    probs = {}
+    for seq in itertools.product(range(v), repeat=ell):
+        prob, prefix = 1.0, 0
+        for pos, tok in enumerate(seq):
+            prob *= model.tables[pos][0, prefix, tok]
+            prefix = prefix * v + tok
+        probs[seq] = prob
+    best = max(probs.values())
+    modes = [k for k, val in probs.items() if val == best]
+    greedy, prefix = [], 0
+    for pos in range(ell):
+        row = list(model.tables[pos][0, prefix])
+        ties = [i for i in range(v) if row[i] == max(row)]
+        tok = ties[0] if rule == "smallest" else ties[-1]
+        greedy.append(tok)
+        prefix = prefix * v + tok
+    return modes, best, sorted(probs.values())[-2], tuple(greedy)
+
+
+table = {}
+for built_for in srlm.TIE_BREAKS:
+    for vocab, length in ((2, 2), (2, 3), (3, 3), (4, 2)):
+        model = srlm.trap_construction(0.5, vocab, length, eta=0.0, tie_break=built_for)
+        for rule in srlm.TIE_BREAKS:
+            modes, best, second, greedy = brute_force(model, rule)
+            assert len(modes) == 1 and best == 0.5 and second < 0.5
+            table[built_for, rule, vocab, length] = greedy == modes[0]
+assert not any(ok for (bf, rule, *_), ok in table.items() if bf == rule)  # each trap defeats its rule
+assert all(ok for (bf, rule, *_), ok in table.items() if bf != rule)  # ... and not the other one
 tie = srlm.trap_construction(0.5, 2, 2, eta=0.0)
-greedy_tie = tuple(int(t) for t in srlm.greedy_decode(tie)[0][0])
-mode_tie = tuple(int(t) for t in srlm.exact_mode(tie)[0][0])
-assert greedy_tie == (0, 0) and mode_tie == (1, 0)
-print(f"p = 1/2: mode {mode_tie} with probability 0.5, greedy (smallest-index tie-break) returns {greedy_tie}")
+print("p = 1/2, |V| = 2, L = 2: trap for 'smallest' has mode (1, 0); greedy returns "
+      f"{tuple(int(t) for t in srlm.greedy_decode(tie, 'smallest')[0][0])} (smallest) and "
+      f"{tuple(int(t) for t in srlm.greedy_decode(tie, 'largest')[0][0])} (largest)")
+print(f"{len(table)} (model, rule) pairs: each relabelled trap defeats its own rule and no other")
 
 # %% [markdown]
-# So the correct statement is: for $p < 1/2$ a counterexample exists under every
-# tie-break rule; at $p = 1/2$ only under an unfavourable one; above $1/2$ none
-# exists. See the errata page for the "$\le 1/2$" reading.
+# So for each fixed rule a $p = 1/2$ counterexample exists. It cannot be the same model
+# for both rules:
+#
+# ```{prf:proposition} One model cannot defeat two opposite rules at one half
+# :label: prop-greedy-half
+#
+# If $\pi(y^\star \mid x) = 1/2$ for the unique mode $y^\star$, then greedy decoding returns
+# $y^\star$ under the smallest-index rule or under the largest-index rule (or both).
+#
+# *Sharpness.* "Or both" cannot be strengthened to "both": the traps above defeat one of
+# the two rules.
+# ```
+#
+# *Proof.* As in {prf:ref}`prop-greedy-converse`, $q_l = P_l/P_{l-1} \ge P_l \ge 1/2$ along
+# $y^\star$, so every other token has conditional probability $\le 1 - q_l \le 1/2 \le q_l$;
+# a tie with $y^\star_l$ needs $q_l = 1/2$, which forces $P_{l-1} = 2P_l \ge 1$, i.e.
+# $P_{l-1} = 1$ and $P_l = 1/2$: the first step at which $y^\star$ loses mass, and only there.
+# The tie is then between exactly two tokens ($y^\star_l$ and one other with the remaining
+# $1/2$), and one of the two rules picks $y^\star_l$; after it $q = 1$. Without a tie greedy
+# follows $y^\star$ under any rule.
+
+# %%
+assert sp.solve(sp.Eq(P_cur / P_prev, sp.Rational(1, 2)), P_prev) == [2 * P_cur]
+assert_identity((2 * P_cur).subs(P_cur, sp.Rational(1, 2)), 1, "q = 1/2 and P_l >= 1/2 force P_{l-1} = 1")
+sp.Eq(P_prev, 2 * P_cur)
+
+# %% [markdown]
+# **Exhaustive check.** Every binary model of length 3 whose next-token probabilities lie on
+# the grid $\{0, 1/4, 1/2, 3/4, 1\}$ ($5^7$ models; all products are exact in floating
+# point, so ties are exact): for every one whose unique mode has probability exactly
+# $1/2$, at least one of the two rules finds it; above $1/2$ both do.
+
+# %%
+grid = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+choice = np.array(list(itertools.product(range(5), repeat=7)))  # row 0, rows (0), (1), rows (00) ... (11)
+a = grid[choice]  # probability of token 0 in each of the 7 conditional rows
+seqs = np.array(list(itertools.product(range(2), repeat=3)))
+seq_p = np.ones((len(a), 8))
+for j, (t1, t2, t3) in enumerate(seqs):
+    for col, tok in ((0, t1), (1 + t1, t2), (3 + 2 * t1 + t2, t3)):
+        seq_p[:, j] *= a[:, col] if tok == 0 else 1 - a[:, col]
+best = seq_p.max(axis=1)
+unique = (seq_p == best[:, None]).sum(axis=1) == 1
+mode_idx = seq_p.argmax(axis=1)
+
+
+def greedy_index(rule):
+    tok1 = np.where(a[:, 0] > 0.5, 0, np.where(a[:, 0] < 0.5, 1, 0 if rule == "smallest" else 1))
+    row2 = a[np.arange(len(a)), 1 + tok1]
+    tok2 = np.where(row2 > 0.5, 0, np.where(row2 < 0.5, 1, 0 if rule == "smallest" else 1))
+    row3 = a[np.arange(len(a)), 3 + 2 * tok1 + tok2]
+    tok3 = np.where(row3 > 0.5, 0, np.where(row3 < 0.5, 1, 0 if rule == "smallest" else 1))
+    return 4 * tok1 + 2 * tok2 + tok3
+
+
+hit = {rule: greedy_index(rule) == mode_idx for rule in srlm.TIE_BREAKS}
+half = unique & (best == 0.5)
+assert np.all(hit["smallest"][half] | hit["largest"][half])  # one of the two rules always finds it
+assert np.all(hit["smallest"][unique & (best > 0.5)] & hit["largest"][unique & (best > 0.5)])
+glue("ch4_grid_models", f"{len(a)}", display=False)
+glue("ch4_half_models", f"{half.sum()}", display=False)
+glue("ch4_half_miss_smallest", f"{(half & ~hit['smallest']).sum()}", display=False)
+glue("ch4_half_miss_largest", f"{(half & ~hit['largest']).sum()}", display=False)
+print(f"{len(a)} grid models; {half.sum()} with a unique mode of probability 1/2: smallest-index misses "
+      f"{(half & ~hit['smallest']).sum()}, largest-index misses {(half & ~hit['largest']).sum()}, both miss 0")
+
+# %% [markdown]
+# Of the {glue:text}`ch4_grid_models` grid models, {glue:text}`ch4_half_models` have a
+# unique mode of probability exactly $1/2$; the smallest-index rule misses it on
+# {glue:text}`ch4_half_miss_smallest` of them and the largest-index rule on
+# {glue:text}`ch4_half_miss_largest`, never both.
+#
+# So the statement with "$\le 1/2$" is right under the usual reading — fix the decoder,
+# then choose the model — and "$< 1/2$" is what one needs only if a single model must
+# defeat every tie-break rule at once. Above $1/2$ no counterexample exists.
+#
+# *What the paper says.* Paper Prop. 4.3 is an existence statement ("there exist autoregressive
+# models ... for which the optimal sequence is unique" with a bound on its probability, and greedy
+# decoding fails). The bound's symbols are not in the text we could recover; third-party summaries
+# report it as "$\le 1/2$". The paper's App. E makes the trap token *strictly* more probable than
+# $y^\star_1$ by a small positive constant, which covers $p < 1/2$; the case $p = 1/2$ needs the
+# tie-break argument above, which the paper does not discuss. With "$\le 1/2$" and the usual
+# reading the statement is correct.
 #
 # ## What this means
 #

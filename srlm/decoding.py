@@ -1,9 +1,10 @@
 r"""Decoding autoregressive policies: greedy, the exact mode, and the trap of paper Prop 4.3.
 
 Greedy decoding picks :math:`y_l = \arg\max_v \pi(v \mid x, y_{<l})` for
-:math:`l = 1, \dots, L`, breaking ties towards the **smallest token index**.  The
-exact mode :math:`\arg\max_y \pi(y \mid x)` is found by enumerating all
-:math:`|V|^L` sequences (ties again towards the smallest sequence index).
+:math:`l = 1, \dots, L`, breaking ties by a fixed deterministic rule: towards the
+**smallest** token index (the default) or the **largest**.  The exact mode
+:math:`\arg\max_y \pi(y \mid x)` is found by enumerating all :math:`|V|^L` sequences
+(ties again towards the smallest sequence index).
 
 :func:`trap_construction` builds, for :math:`p < 1/2`, a model whose unique mode
 has probability exactly :math:`p` while greedy decoding returns another sequence:
@@ -11,7 +12,11 @@ token 0 is a *trap* first token of probability :math:`p + \eta` whose
 continuations are spread uniformly, token 1 starts the mode
 :math:`y^\star = (1, 0, \dots, 0)` and continues deterministically, and the rest of
 the first-token mass :math:`1 - 2p - \eta` is spread over tokens :math:`2..|V|-1`,
-each with uniform continuations.
+each with uniform continuations.  With ``tie_break="largest"`` tokens 0 and 1 swap
+roles (the trap is token 1 and :math:`y^\star = (0, \dots, 0)`), so that at
+:math:`p = 1/2`, where trap and mode tie at the first step, the chosen rule picks the
+trap.  :func:`trap_conditions` are sufficient conditions for this family, not necessary
+ones.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from srlm._validate import check_in_interval, check_int, check_scalar
 from srlm.autoregressive import MAX_SEQUENCES, AutoregressivePolicy
 
 __all__ = [
+    "TIE_BREAKS",
     "exact_mode",
     "greedy_decode",
     "index_to_tokens",
@@ -32,6 +38,16 @@ __all__ = [
     "trap_conditions",
     "trap_construction",
 ]
+
+
+#: The deterministic tie-break rules implemented by :func:`greedy_decode`.
+TIE_BREAKS = ("smallest", "largest")
+
+
+def _check_tie_break(tie_break: object) -> str:
+    if not isinstance(tie_break, str) or tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    return tie_break
 
 
 def _check_ar(policy: object) -> AutoregressivePolicy:
@@ -54,20 +70,24 @@ def index_to_tokens(index: NDArray[np.intp], vocab: int, length: int) -> NDArray
     return out
 
 
-def greedy_decode(policy: AutoregressivePolicy) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+def greedy_decode(
+    policy: AutoregressivePolicy, tie_break: str = "smallest"
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     r"""Greedy sequences and their log-probabilities, vectorised over prompts.
 
     Returns ``(tokens, logprob)`` with ``tokens`` of shape ``(prompts, L)``.  At each
-    step the most likely next token is taken; ties go to the smallest token index.
+    step the most likely next token is taken; exact ties go to the smallest token index
+    (``tie_break="smallest"``) or to the largest (``tie_break="largest"``).
     """
     pol = _check_ar(policy)
+    rule = _check_tie_break(tie_break)
     rows = np.arange(pol.n_prompts)
     prefix = np.zeros(pol.n_prompts, dtype=np.intp)
     tokens = np.zeros((pol.n_prompts, pol.length), dtype=np.intp)
     logprob = np.zeros(pol.n_prompts)
     for pos, tab in enumerate(pol.tables):
         cond = tab[rows, prefix]
-        nxt = np.argmax(cond, axis=1)
+        nxt = np.argmax(cond, axis=1) if rule == "smallest" else pol.vocab - 1 - np.argmax(cond[:, ::-1], axis=1)
         tokens[:, pos] = nxt
         logprob += np.log(cond[rows, nxt])
         prefix = prefix * pol.vocab + nxt
@@ -86,11 +106,16 @@ def exact_mode(policy: AutoregressivePolicy) -> tuple[NDArray[np.intp], NDArray[
 
 
 def trap_conditions(p: float, eta: float, vocab: int, length: int) -> dict[str, bool]:
-    r"""Which conditions of the Prop 4.3 construction hold (all must be true).
+    r"""Which of the sufficient conditions of the Prop 4.3 construction hold.
+
+    If all are true, :func:`trap_construction` returns a valid trap.  They are not
+    necessary: e.g. when the remaining tokens carry more mass than the trap, greedy
+    decoding starts with one of them instead and still misses the mode, but
+    ``rest_fits`` is false.
 
     - ``p_below_half_room``: :math:`2p + \eta \le 1` (room for the trap; forces :math:`p < 1/2` when :math:`\eta > 0`);
-    - ``trap_beats_mode``: :math:`\eta > 0`, or :math:`\eta = 0` at :math:`p = 1/2` (a tie that the
-      smallest-index rule breaks towards the trap, token 0);
+    - ``trap_beats_mode``: :math:`\eta > 0`, or :math:`\eta = 0` at :math:`p = 1/2` (a tie, which
+      :func:`trap_construction` labels so that the chosen tie-break rule picks the trap);
     - ``trap_continuations_small``: :math:`(p + \eta)/|V|^{L-1} < p`, so every sequence starting
       with the trap is less likely than the mode;
     - ``rest_fits``: if :math:`r = 1 - 2p - \eta > 0`, then :math:`|V| \ge 3`, each other first
@@ -113,20 +138,28 @@ def trap_conditions(p: float, eta: float, vocab: int, length: int) -> dict[str, 
     }
 
 
-def trap_construction(p: float, vocab: int, length: int, eta: float | None = None) -> AutoregressivePolicy:
-    r"""A one-prompt model whose unique mode :math:`y^\star = (1, 0, \dots, 0)` has probability :math:`p`
-    but on which greedy decoding returns a sequence starting with the trap token 0.
+def trap_construction(
+    p: float, vocab: int, length: int, eta: float | None = None, tie_break: str = "smallest"
+) -> AutoregressivePolicy:
+    r"""A one-prompt model whose unique mode has probability :math:`p` but on which greedy
+    decoding (with the tie-break rule ``tie_break``) returns a sequence starting with the trap token.
+
+    With ``tie_break="smallest"`` the trap is token 0 and :math:`y^\star = (1, 0, \dots, 0)`;
+    with ``"largest"`` tokens 0 and 1 swap roles (trap 1, :math:`y^\star = (0, \dots, 0)`).
 
     Parameters
     ----------
     p
         Mode probability, :math:`0 < p \le 1/2` (:math:`p = 1/2` only with ``eta = 0``, where
-        the construction relies on the smallest-index tie-break).
+        the construction relies on the tie-break rule ``tie_break`` picking the trap).
     vocab, length
         :math:`|V| \ge 2` and :math:`L \ge 2`, with :math:`|V|^L` at most the enumeration limit.
     eta
         Extra mass of the trap token; defaults to :math:`1 - 2p` for :math:`|V| = 2` and
         :math:`(1 - 2p)/2` otherwise.
+    tie_break
+        The rule of :func:`greedy_decode` the trap is labelled against (it matters only at
+        :math:`p = 1/2`, where trap and mode tie at the first step).
 
     Raises
     ------
@@ -136,6 +169,7 @@ def trap_construction(p: float, vocab: int, length: int, eta: float | None = Non
     pp = check_in_interval(p, "p", 0.0, 0.5, closed_high=True)
     v = check_int(vocab, "vocab", minimum=2)
     ell = check_int(length, "length", minimum=2)
+    rule = _check_tie_break(tie_break)
     if v**ell > MAX_SEQUENCES:
         raise ValueError(f"vocab**length = {v}**{ell} exceeds the enumeration limit {MAX_SEQUENCES}")
     e = (1 - 2 * pp if v == 2 else (1 - 2 * pp) / 2) if eta is None else check_scalar(eta, "eta")
@@ -160,6 +194,12 @@ def trap_construction(p: float, vocab: int, length: int, eta: float | None = Non
         tab[0, start : 2 * start] = 0.0
         tab[0, start : 2 * start, 0] = 1.0
         tables.append(tab)
+    if rule == "largest":  # relabel: swap the roles of first tokens 0 and 1 (and their continuation blocks)
+        tables[0] = tables[0][:, :, [1, 0, *range(2, v)]]
+        for pos in range(1, ell):
+            start = v ** (pos - 1)
+            order = np.r_[start : 2 * start, 0:start, 2 * start : v**pos]
+            tables[pos] = tables[pos][:, order]
     return AutoregressivePolicy(tuple(tables), np.array([1.0]))
 
 

@@ -85,7 +85,9 @@ def dpo_logistic_loss(policy: TabularPolicy, reference: TabularPolicy, data: Rou
 
         \sum_i -\big[P_i \log \sigma(u_i) + (1 - P_i) \log \sigma(-u_i)\big],
 
-    minimised termwise at :math:`u_i = \Delta r_i`, the zero of the square loss.
+    minimised termwise at :math:`u_i = \Delta r_i`, the zero of the square loss.  So the two
+    losses share their minimisers when some candidate attains :math:`u_i = \Delta r_i` on every
+    pair (realizability); on a constrained class where none does, they generally differ.
     """
     res = dpo_residuals(policy, reference, data, beta)
     u = res + data.reward_diff
@@ -200,7 +202,7 @@ def sampled_components(data: RoundData, n_prompts: int, n_responses: int) -> NDA
 def linear_dpo_erm(
     features: ArrayLike, theta_ref: ArrayLike, data: RoundData, beta: float, radius: float | None = None
 ) -> NDArray[np.float64]:
-    r"""Square-loss ERM for linear-softmax policies (Result 9.1), optionally on the ball :math:`\|\theta\| \le B`.
+    r"""Square-loss ERM for linear softmax (paper §6, App. F.1), optionally on a ball :math:`\|\theta\| \le B`.
 
     For :math:`\pi_\theta(y|x) \propto \exp\langle \phi(x, y), \theta\rangle` the log-ratio
     difference is :math:`\langle \phi(x,y) - \phi(x,y'), \theta - \theta_t\rangle`, so the

@@ -90,7 +90,7 @@ def sharpening_exponent(beta: float, rounds: int) -> float:
 
 
 def gibbs_step(policy: TabularPolicy, beta: float, reward: ArrayLike | None = None) -> TabularPolicy:
-    r"""One exact KL-regularised step (Result 1.1, Gibbs form).
+    r"""One exact KL-regularised step in its Gibbs form (paper §3, Eq. 4; App. C.2, Eq. 12–14).
 
     .. math::
 
@@ -120,7 +120,7 @@ def gibbs_step(policy: TabularPolicy, beta: float, reward: ArrayLike | None = No
 
 
 def iterate_self_rewarding(policy: TabularPolicy, beta: float, rounds: int) -> TabularPolicy:
-    r"""The policy after ``rounds`` exact self-rewarding steps (Result 1.4).
+    r"""The policy after ``rounds`` exact self-rewarding steps (paper Eq. 4 iterated; §3, App. C.2).
 
     .. math::
 

@@ -5,13 +5,19 @@ r"""Linear-softmax policies (paper §6, Def. 6.1; App. F).
     \pi_\theta(y \mid x) = \frac{\exp\langle\phi(x, y), \theta\rangle}{\sum_{y'}\exp\langle\phi(x, y'), \theta\rangle},
     \qquad \|\phi(x, y)\|_2 \le 1, \quad \|\theta\|_2 \le B.
 
-The self-rewarding step is :math:`\theta \mapsto (1 + 1/\beta)\theta` (Result 9.1), the
-DPO square loss is linear least squares in :math:`\theta`, and the log-ratio is
-2-Lipschitz in :math:`\theta` (Lemma 9.2), which turns a net of the parameter ball
-into a net of the class (Lemma 9.3).
+The self-rewarding step is :math:`\theta \mapsto (1 + 1/\beta)\theta` (paper §6, App. F.1),
+the DPO square loss is linear least squares in :math:`\theta`, and the log-ratio is
+Lipschitz in :math:`\theta` (constant 2, paper App. F.3; sharp constant on the ball
+:func:`log_ratio_lipschitz_constant`), which turns a net of the parameter ball into a
+net of the class.  A policy depends on :math:`\theta` only through :math:`P\theta`, the
+projection onto the span of feature differences (:func:`difference_projector`), so the
+realizability horizon of the bounded class depends on :math:`\|P\theta_0\|`
+(:func:`realizability_horizon`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,6 +31,9 @@ __all__ = [
     "check_features",
     "linear_softmax_logp",
     "sup_log_ratio",
+    "log_ratio_lipschitz_constant",
+    "difference_projector",
+    "realizability_horizon",
     "project_to_ball",
     "constrained_least_squares",
     "ball_net_size_bound",
@@ -67,9 +76,82 @@ def linear_softmax_logp(features: ArrayLike, theta: ArrayLike) -> NDArray[np.flo
 def sup_log_ratio(features: ArrayLike, theta: ArrayLike, theta2: ArrayLike) -> float:
     r""":math:`\sup_{x, y} |\log\pi_\theta(y|x) - \log\pi_{\theta'}(y|x)|`.
 
-    Lemma 9.2 bounds it by :math:`2\|\theta - \theta'\|`.
+    Paper App. F.3 bounds it by :math:`2\|\theta - \theta'\|`; on the ball of radius :math:`B`
+    the sharp constant is :func:`log_ratio_lipschitz_constant`.
     """
     return float(np.max(np.abs(linear_softmax_logp(features, theta) - linear_softmax_logp(features, theta2))))
+
+
+def log_ratio_lipschitz_constant(radius: float, n_responses: int) -> float:
+    r"""The smallest :math:`L` with :math:`\sup_{x,y}|\log\pi_\theta - \log\pi_{\theta'}| \le L\|\theta - \theta'\|`
+    for all :math:`\|\theta\|, \|\theta'\| \le B`, all features with :math:`\|\phi\| \le 1` and
+    :math:`M` responses per prompt:
+
+    .. math::
+
+        L_{B,M} = \frac{2(M-1)e^{2B}}{1 + (M-1)e^{2B}} = 1 + \tanh\big(B + \tfrac12\log(M-1)\big) < 2
+
+    (:math:`1 + \tanh B` for :math:`M = 2`; :math:`0` for :math:`M = 1`).  It is the supremum of
+    :math:`\|\nabla_\theta\log\pi_\theta(y|x)\| = \|\phi_y - \mathbb{E}_{\pi_\theta}\phi\| \le 2(1 - \pi_\theta(y|x))`
+    with :math:`\pi_\theta(y|x) \ge 1/(1 + (M-1)e^{2B})`; approached (not attained) at
+    :math:`\theta = -Be`, :math:`\phi_y = e`, :math:`\phi_{y'} = -e` for :math:`y' \ne y`, as
+    :math:`\theta' \to \theta`.
+    """
+    b = check_positive(radius, "radius")
+    m = check_int(n_responses, "n_responses", minimum=1)
+    if m == 1:
+        return 0.0
+    return float(1.0 + math.tanh(b + 0.5 * math.log(m - 1)))
+
+
+def difference_projector(features: ArrayLike, rtol: float = 1e-10) -> NDArray[np.float64]:
+    r"""Orthogonal projector :math:`P` onto :math:`\mathrm{span}\{\phi(x,y) - \phi(x,y')\}` (all :math:`x, y, y'`).
+
+    :math:`\pi_\theta = \pi_{\theta'}` iff :math:`P\theta = P\theta'`, so :math:`P\theta` is the
+    minimum-norm parameter of the policy :math:`\pi_\theta`.  The span is computed from the
+    differences to the first response at each prompt by an SVD; singular values below
+    ``rtol`` times the largest are treated as zero.  Returns a ``(d, d)`` array.
+    """
+    phi = check_features(features)
+    tol = check_positive(rtol, "rtol")
+    diffs = (phi - phi[:, :1, :]).reshape(-1, phi.shape[2])
+    _, sv, vt = np.linalg.svd(diffs, full_matrices=False)
+    keep = sv > tol * max(float(sv.max(initial=0.0)), np.finfo(float).tiny)
+    basis = vt[keep]
+    out: NDArray[np.float64] = basis.T @ basis
+    return out
+
+
+def realizability_horizon(features: ArrayLike, theta0: ArrayLike, beta: float, radius: float) -> float:
+    r"""Number of exact self-rewarding rounds whose Gibbs policy lies in the class :math:`\|\theta\| \le B`.
+
+    The round-:math:`t` Gibbs policy is :math:`\pi_{s^t\theta_0}`, :math:`s = 1 + 1/\beta`; it is
+    :math:`\pi_\theta` for some :math:`\|\theta\| \le B` iff :math:`s^t\|P\theta_0\| \le B`
+    (:func:`difference_projector`).  Returns
+    :math:`\lfloor \log(B/\|P\theta_0\|)/\log s \rfloor` as a float, ``inf`` if :math:`P\theta_0 = 0`
+    (the policy is uniform at every prompt and never changes).
+
+    Raises
+    ------
+    ValueError
+        If :math:`\|P\theta_0\| > B`: the base policy itself is not in the class.
+    """
+    phi = check_features(features)
+    th = _check_theta(theta0, phi.shape[2], "theta0")
+    s = 1.0 + 1.0 / check_positive(beta, "beta")
+    b = check_positive(radius, "radius")
+    norm = float(np.linalg.norm(difference_projector(phi) @ th))
+    slack = 1.0 + 1e-12
+    if norm <= b * 1e-300:
+        return math.inf
+    if norm > b * slack:
+        raise ValueError(f"||P theta0|| = {norm:.6g} exceeds radius {b:g}: the base policy is not in the class")
+    t = max(int(math.floor(math.log(b / norm) / math.log(s))), 0)
+    while norm * s ** (t + 1) <= b * slack:
+        t += 1
+    while t > 0 and norm * s**t > b * slack:
+        t -= 1
+    return float(t)
 
 
 def project_to_ball(theta: ArrayLike, radius: float) -> NDArray[np.float64]:

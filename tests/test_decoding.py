@@ -79,6 +79,49 @@ def test_half_depends_on_tie_break() -> None:
     g_tok, _ = srlm.greedy_decode(pol)
     assert tuple(g_tok[0]) == (0, 0)  # smallest-index tie-break picks the trap
     assert tuple(srlm.exact_mode(pol)[0][0]) == (1, 0)
+    assert tuple(srlm.greedy_decode(pol, "largest")[0][0]) == (1, 0)  # the other rule finds the mode
+
+
+@pytest.mark.parametrize("rule", ["smallest", "largest"])
+@pytest.mark.parametrize(("vocab", "length"), [(2, 2), (2, 4), (3, 3), (4, 2)])
+def test_half_trap_for_each_fixed_rule(rule: str, vocab: int, length: int) -> None:
+    """For each fixed rule the relabelled p = 1/2 trap defeats it (plain-Python enumeration), not the other rule."""
+    pol = srlm.trap_construction(0.5, vocab, length, eta=0.0, tie_break=rule)
+    best, best_p, _ = brute_force(pol, 0)
+    seq = np.sort(np.exp(pol.sequence_logprobs()[0]))[::-1]
+    assert best_p == 0.5 and seq[1] < 0.5  # unique mode of probability exactly 1/2
+    assert best == ((1,) if rule == "smallest" else (0,)) + (0,) * (length - 1)
+    other = "largest" if rule == "smallest" else "smallest"
+    assert tuple(srlm.greedy_decode(pol, rule)[0][0]) != best
+    assert tuple(srlm.greedy_decode(pol, other)[0][0]) == best
+
+
+def test_largest_rule_matches_plain_python(rng: np.random.Generator) -> None:
+    pol = srlm.AutoregressivePolicy.random(rng, n_prompts=5, vocab=3, length=3, concentration=0.5)
+    tables = [np.round(t * 4) / 4 for t in pol.tables]  # quarter grid: exact ties are common
+    tables = [np.where(t.sum(axis=-1, keepdims=True) == 1.0, t, 1 / 3) for t in tables]
+    tied = srlm.AutoregressivePolicy(tuple(tables), pol.weights)
+    g_tok, _ = srlm.greedy_decode(tied, "largest")
+    for x in range(5):
+        prefix, out = 0, []
+        for pos in range(3):
+            row = list(tied.tables[pos][x, prefix])
+            tok = max(i for i in range(3) if row[i] == max(row))
+            out.append(tok)
+            prefix = prefix * 3 + tok
+        assert tuple(g_tok[x]) == tuple(out)
+
+
+def test_conditions_are_sufficient_not_necessary() -> None:
+    """p = 0.2, eta = 0.01, |V| = 3, L = 3: rest_fits fails, yet greedy starts with token 2 and misses the mode."""
+    cond = srlm.trap_conditions(0.2, 0.01, 3, 3)
+    assert not cond["rest_fits"] and cond["p_below_half_room"] and cond["trap_continuations_small"]
+    first = [0.21, 0.2, 0.59]
+    seq = {(a, b, c): first[a] * (1.0 if a == 1 and (b, c) == (0, 0) else 0.0 if a == 1 else 1 / 9)
+           for a, b, c in itertools.product(range(3), repeat=3)}
+    order = sorted(seq.values(), reverse=True)
+    assert order[0] == 0.2 and order[1] < 0.2 and max(seq, key=seq.get) == (1, 0, 0)
+    assert int(np.argmax(first)) != 1  # greedy's first token is not the mode's
 
 
 def test_bad_input() -> None:
@@ -94,5 +137,9 @@ def test_bad_input() -> None:
         srlm.trap_construction(0.3, 3, 1)
     with pytest.raises(TypeError, match="policy must be an AutoregressivePolicy"):
         srlm.greedy_decode(np.eye(2))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tie_break must be one of"):
+        srlm.greedy_decode(srlm.trap_construction(0.3, 2, 3), "random")
+    with pytest.raises(ValueError, match="tie_break must be one of"):
+        srlm.trap_construction(0.3, 2, 3, tie_break="first")
     with pytest.raises(ValueError, match="index must lie in 0..7"):
         srlm.index_to_tokens(np.array([8]), 2, 3)

@@ -85,3 +85,25 @@ def test_bad_input(policy: srlm.TabularPolicy, rng: np.random.Generator) -> None
         srlm.linear_softmax_logp(np.zeros((1, 2, 3)), np.zeros(2))
     with pytest.raises(ValueError, match="features must be finite"):
         srlm.linear_softmax_logp(np.full((1, 2, 2), np.nan), np.zeros(2))
+
+
+def test_losses_pinned_on_known_values() -> None:
+    """One pair at a uniform reference: square loss (beta u - dr)^2; logistic loss at u = dr is the binary entropy."""
+    ref = srlm.TabularPolicy.from_probs([[0.5, 0.5]])
+    data = srlm.RoundData(np.array([0]), np.array([0]), np.array([1]), np.array([0.0]))
+    cand = srlm.TabularPolicy.from_probs([[0.75, 0.25]])  # h(0) - h(1) = log 3
+    assert srlm.dpo_square_loss(cand, ref, data, 2.0) == pytest.approx((2 * np.log(3.0)) ** 2, rel=1e-14)
+    assert srlm.dpo_logistic_loss(ref, ref, data, 2.0) == pytest.approx(np.log(2.0), rel=1e-14)  # u = dr = 0
+    labelled = srlm.RoundData(np.array([0]), np.array([0]), np.array([1]), np.array([np.log(3.0)]))
+    p = 0.75  # sigma(log 3)
+    at_gibbs = srlm.dpo_logistic_loss(cand, ref, labelled, 1.0)
+    assert at_gibbs == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)), rel=1e-14)
+
+
+def test_linear_erm_on_ball_pinned() -> None:
+    """One direction, ball binding: the constrained ERM is the radius along the unconstrained solution."""
+    phi = np.array([[[1.0, 0.0], [-1.0, 0.0]]])
+    data = srlm.RoundData(np.array([0, 0]), np.array([0, 1]), np.array([1, 0]), np.array([4.0, -4.0]))
+    # unconstrained: beta * 2 * (theta_1 - 0) = 4 -> theta_1 = 2 (beta = 1); on the ball B = 0.5: (0.5, 0)
+    np.testing.assert_allclose(srlm.linear_dpo_erm(phi, np.zeros(2), data, 1.0), [2.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(srlm.linear_dpo_erm(phi, np.zeros(2), data, 1.0, radius=0.5), [0.5, 0.0], atol=1e-12)

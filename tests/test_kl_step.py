@@ -109,3 +109,15 @@ def test_bad_input(policy: srlm.TabularPolicy) -> None:
         srlm.kl_divergence([[1.0]], [[0.5, 0.5]])
     with pytest.raises(ValueError, match="q must have shape"):
         srlm.kl_objective([[1.0]], policy, 1.0)
+
+
+def test_gibbs_and_iterate_pinned_exact_values() -> None:
+    """Hand-computed: p = (1/2, 1/4, 1/4), beta = 1 (s = 2): p^2 and p^4 renormalised."""
+    pol = srlm.TabularPolicy.from_probs([[0.5, 0.25, 0.25]])
+    np.testing.assert_allclose(srlm.gibbs_step(pol, 1.0).probs, [[2 / 3, 1 / 6, 1 / 6]], rtol=1e-14)
+    np.testing.assert_allclose(srlm.iterate_self_rewarding(pol, 1.0, 2).probs, [[8 / 9, 1 / 18, 1 / 18]], rtol=1e-14)
+    # beta = 1/2 (s = 3), one step: (1/8, 1/64, 1/64) / (10/64) = (4/5, 1/10, 1/10)
+    np.testing.assert_allclose(srlm.gibbs_step(pol, 0.5).probs, [[0.8, 0.1, 0.1]], rtol=1e-14)
+    # the optimal value of the step is beta * log Z: here log(3/8) at beta = 1
+    gibbs = srlm.gibbs_step(pol, 1.0)
+    assert srlm.kl_objective(gibbs.probs, pol, 1.0) == pytest.approx(np.log(0.375), rel=1e-14)

@@ -20,6 +20,56 @@ def test_log_ratio_lipschitz(rng: np.random.Generator) -> None:
         assert srlm.sup_log_ratio(phi, th, th2) <= 2 * np.linalg.norm(th - th2) + 1e-12
 
 
+def test_lipschitz_constant_pinned() -> None:
+    assert srlm.log_ratio_lipschitz_constant(1.0, 2) == pytest.approx(1 + np.tanh(1.0), rel=1e-15)
+    e = np.exp(1.0)  # M = 5, B = 1/2: 2 (M - 1) e^{2B} / (1 + (M - 1) e^{2B})
+    assert srlm.log_ratio_lipschitz_constant(0.5, 5) == pytest.approx(8 * e / (1 + 4 * e), rel=1e-15)
+    assert srlm.log_ratio_lipschitz_constant(3.0, 1) == 0.0
+    assert srlm.log_ratio_lipschitz_constant(40.0, 2) == pytest.approx(2.0, abs=1e-15)
+
+
+@pytest.mark.parametrize(("radius", "m"), [(0.5, 2), (1.0, 2), (1.0, 4), (2.0, 3)])
+def test_lipschitz_constant_is_sharp_and_valid(radius: float, m: int, rng: np.random.Generator) -> None:
+    """Extremal instance (phi_y = e, others -e, theta = -B e): finite ratios rise to L from below."""
+    const = srlm.log_ratio_lipschitz_constant(radius, m)
+    phi = np.zeros((1, m, 2))
+    phi[0, 0, 0], phi[0, 1:, 0] = 1.0, -1.0
+    theta = np.array([-radius, 0.0])
+    ratios = []
+    for h in (1e-1, 1e-2, 1e-3, 1e-4):
+        # independent log-softmax: score t for the response y, -t for the M - 1 others (t = theta_1)
+        def logp_y(t: float) -> float:
+            return t - np.logaddexp(t, np.log(m - 1) - t)
+
+        exact = abs(logp_y(-radius + h) - logp_y(-radius)) / h
+        assert srlm.sup_log_ratio(phi, theta, theta + [h, 0.0]) / h == pytest.approx(exact, rel=1e-9)
+        ratios.append(exact)
+    assert all(r < const for r in ratios) and np.all(np.diff(ratios) > 0)
+    assert const - ratios[-1] < 1e-3
+    for _ in range(200):  # validity on random instances inside the ball
+        f = unit_features(rng, 3, m, 3)
+        a, b = rng.normal(size=3), rng.normal(size=3)
+        a, b = a / np.linalg.norm(a) * radius * rng.uniform(), b / np.linalg.norm(b) * radius * rng.uniform()
+        assert srlm.sup_log_ratio(f, a, b) <= const * np.linalg.norm(a - b) + 1e-12
+
+
+def test_difference_projector_and_horizon() -> None:
+    # constant first coordinate 0.8; the other two 0.6 * (cos, sin) of distinct angles
+    ang = np.linspace(0, 2 * np.pi, 5, endpoint=False)
+    phi = np.stack([np.full(5, 0.8), 0.6 * np.cos(ang), 0.6 * np.sin(ang)], axis=1)[None]
+    np.testing.assert_allclose(srlm.difference_projector(phi), np.diag([0.0, 1.0, 1.0]), atol=1e-12)
+    theta0 = np.array([4.8, 0.6, 0.8])  # ||theta0|| = 4.9 > B / 2, ||P theta0|| = 1
+    assert srlm.realizability_horizon(phi, theta0, 1.0, 5.0) == 2.0  # 4 <= 5 < 8
+    assert srlm.realizability_horizon(phi, theta0, 1.0, 4.0) == 2.0  # boundary 2^2 * 1 = 4 counts
+    assert srlm.realizability_horizon(phi, theta0, 0.5, 27.0) == 3.0  # s = 3: 27 = 3^3
+    assert srlm.realizability_horizon(phi, [4.0, 0.0, 0.0], 1.0, 5.0) == np.inf  # uniform policy
+    with pytest.raises(ValueError, match="base policy is not in the class"):
+        srlm.realizability_horizon(phi, theta0, 1.0, 0.5)
+    # the policy of theta0 equals that of P theta0 (independent log-softmax)
+    s1, s2 = phi[0] @ theta0, phi[0] @ np.array([0.0, 0.6, 0.8])
+    np.testing.assert_allclose(s1 - np.logaddexp.reduce(s1), s2 - np.logaddexp.reduce(s2), atol=1e-13)
+
+
 def test_constrained_least_squares_matches_optimizer(rng: np.random.Generator) -> None:
     for _ in range(20):
         a, c = rng.normal(size=(30, 4)), rng.normal(size=30) * 5
@@ -75,6 +125,12 @@ def test_bad_input(rng: np.random.Generator) -> None:
         srlm.ball_net_size_bound(2, 1.0, -1.0)
     with pytest.raises(ValueError, match="d must be >= 1"):
         srlm.greedy_packing(0, 1.0, 0.1, rng)
+    with pytest.raises(ValueError, match="n_responses must be >= 1"):
+        srlm.log_ratio_lipschitz_constant(1.0, 0)
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        srlm.realizability_horizon(np.zeros((1, 2, 2)), np.zeros(2), 0.0, 1.0)
+    with pytest.raises(ValueError, match="theta0 has dimension 3"):
+        srlm.realizability_horizon(np.zeros((1, 2, 2)), np.zeros(3), 1.0, 1.0)
 
 
 def test_random_unit_features(rng: np.random.Generator) -> None:
