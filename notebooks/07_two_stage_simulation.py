@@ -25,267 +25,728 @@
 #
 # Each round (`srlm.run_self_rewarding`, vectorised over prompts and over
 # independent repetitions) draws $n$ triples from $\pi_t$, labels them with the
-# self-reward difference — exactly, or through a **noisy judge** that adds
-# $\mathcal N(0, \sigma^2)$ — and fits the minimum-norm square-loss DPO ERM over
-# tabular policies. We track three things per round:
+# **exact** self-reward difference $\log\pi_t(y|x) - \log\pi_t(y'|x)$, and fits the
+# minimum-norm square-loss DPO ERM over tabular policies. That is the paper's
+# algorithm, and it is the main case throughout. A **noisy judge** that adds
+# $\mathcal N(0, \sigma^2)$ to each label is *not* part of the paper's algorithm; it
+# appears only in clearly labelled variants. We track per round:
 #
 # - $\kappa(\pi_t)$;
 # - the **confidence failure** $P_x[\pi_t(\hat y_t \mid x) \le 1/2]$, which is what
 #   paper Theorem 5.3 bounds ({prf:ref}`thm-main`);
 # - **correctness** $P_x[\hat y_t(x) = \hat y_0(x)]$: is the policy's mode still the
 #   base model's mode? The theorem does not speak about this.
+#
+# **The theorem's bound says nothing about this loop.** The tabular class (every
+# table of log-probabilities) is not finite: $\log|\Pi| = \infty$, so Theorem 5.3's
+# bound, which grows with $\log|\Pi|$, is vacuous here. Seeing the class as the linear
+# softmax class of {ref}`linear_softmax` with one-hot features does not help: it has
+# $d = XY$ (at least 800 below) and needs a radius $B$ at least the largest log-odds,
+# which grows without bound along the loop.
+# The chapter studies the *mechanism* the remarks describe, not the bound. Every
+# empirical number below is a mean over independent repetitions (seeded streams of
+# one generator, none selected) with its standard deviation (sd) across them.
 
 # %%
 import matplotlib.pyplot as plt
+import mpmath as mp
 import numpy as np
+import sympy as sp
 from myst_nb import glue
 
 import srlm
+from srlm.symbolic import assert_identity
 
+sp.init_printing(use_latex="mathjax")
 rng = np.random.default_rng(20260207)
 BETA = 1.0
 
 
+def pm(x: np.ndarray, fmt: str = ".3g") -> tuple[str, str]:
+    """Mean and sd (ddof = 1) over repetitions, formatted."""
+    x = np.asarray(x, dtype=float)
+    return f"{x.mean():{fmt}}", f"{x.std(ddof=1):{fmt}}"
+
+
+def glue_pm(key: str, x: np.ndarray, fmt: str = ".3g") -> None:
+    mean, sd = pm(x, fmt)
+    glue(key, mean, display=False)
+    glue(f"{key}_sd", sd, display=False)
+
+
 # %% [markdown]
-# ## (i) Stage I: κ contracts
+# ## (i) One round with exact labels
 #
-# Three base models with 100 prompts and 8 responses, from peaked to nearly
-# uniform, run with a noisy judge ($\sigma = 1$), $n = 2\,000$ triples per round and
-# $\beta = 1$; 20 repetitions each. The constants $c_1, c_2$ of the theory are not
-# specified by the paper, so its envelope cannot be evaluated. Instead we fit the
-# one-round map $\kappa_{t+1} \approx 1 + b'\sqrt{\kappa_t}$ (offset $a = 1$, as derived in
-# {ref}`contraction_main_theorem`) to the observed pairs and draw the envelope that
-# slope implies — a *description* of the data in the theorem's functional form, not a
-# test of the theorem.
+# ```{prf:lemma} One round of the exact-label loop
+# :label: lem-exact-round
+#
+# Fix a prompt $x$, logits $\ell = \log\pi_t(\cdot|x)$, $\beta > 0$, and sampled pairs
+# $(y_i, y'_i)$ labelled exactly, $\Delta r_i = \ell_{y_i} - \ell_{y'_i}$. Let the
+# *groups* be the connected components of the graph on responses whose edges are the
+# sampled pairs (a response in no pair is a singleton, *unsampled*). The minimum-norm
+# minimiser $h$ of $\sum_i (h_{y_i} - h_{y'_i} - \Delta r_i/\beta)^2$ is
+#
+# $$
+# h_y = \frac{\ell_y - \bar\ell_C}{\beta} \quad (y \in C,\ C \text{ a group with a pair}),
+# \qquad h_y = 0 \quad (y \text{ unsampled}),
+# $$ (eq-exact-round)
+#
+# with $\bar\ell_C$ the mean of $\ell$ over $C$, and $\log\pi_{t+1} = \ell + h$ up to
+# normalisation. So inside a group every log-ratio is multiplied by $s = 1 + 1/\beta$,
+# and an unsampled response keeps its logit while each group spreads about its mean.
+# ```
+#
+# *Proof.* $h^\ast$ of {eq}`eq-exact-round` fits every pair exactly
+# ($h^\ast_{y_i} - h^\ast_{y'_i} = \Delta r_i/\beta$, both ends in one group), so it
+# minimises the loss. The minimisers differ by the kernel of the design, spanned by the
+# indicators of the groups; $h^\ast$ sums to zero on each group (and vanishes on
+# singletons), so it is orthogonal to the kernel: it is the minimum-norm minimiser. ∎
+#
+# It is an identity, so there is no sharpness to state. The square-loss ERM over the
+# tabular class is not unique (any logit of an unsampled response is also optimal); the
+# loop uses the minimum-norm one, the choice that leaves unsampled responses where they
+# were. Its consequence for the mode:
+# if every sampled response at $x$ lies in the mode's group, the mode keeps its place
+# (a group member $y$ moves to $\ell_y + (\ell_y - \bar\ell_C)/\beta \le$ the mode's new
+# logit, an unsampled one stays below $\ell_{\hat y} \le \ell_{\hat y} + (\ell_{\hat y} -
+# \bar\ell_C)/\beta$). **Otherwise the mode can change, with exact labels**: if the mode
+# is unsampled, a group's top $y$ overtakes it as soon as
+# $\ell_{\hat y} - \ell_y < (\ell_y - \bar\ell_C)/\beta$. We check the lemma symbolically
+# on four responses, pairs $(0,1), (1,0), (1,2), (2,2)$ (a repeat, a reversal, a
+# self-pair) and response 3 unsampled:
+
+# %%
+beta_s = sp.Symbol("beta", positive=True)
+ell = sp.symbols("ell0:4", real=True)
+pairs = [(0, 1), (1, 0), (1, 2), (2, 2)]
+design = sp.Matrix([[(k == i) - (k == j) for k in range(4)] for i, j in pairs])
+target = sp.Matrix([(ell[i] - ell[j]) / beta_s for i, j in pairs])
+mean_c = (ell[0] + ell[1] + ell[2]) / 3
+h_star = sp.Matrix([(ell[k] - mean_c) / beta_s for k in range(3)] + [0])
+assert_identity((design * h_star - target).norm() ** 2, 0, "h* fits every pair exactly")
+assert_identity((design.T * design * h_star - design.T * target).norm() ** 2, 0, "normal equations")
+kernel = [sp.Matrix([1, 1, 1, 0]), sp.Matrix([0, 0, 0, 1])]
+for k_vec in kernel:
+    assert (design * k_vec).is_zero_matrix  # the kernel: group indicators
+    assert_identity((h_star.T * k_vec)[0], 0, "h* is orthogonal to the kernel: minimum norm")
+s_sym = 1 + 1 / beta_s
+new = [ell[k] + h_star[k] for k in range(4)]
+for i, j in ((0, 1), (0, 2), (1, 2)):
+    assert_identity(new[i] - new[j], s_sym * (ell[i] - ell[j]), f"log-ratio {i}{j} is multiplied by s")
+assert_identity(new[0] - new[3], ell[0] - ell[3] + (ell[0] - mean_c) / beta_s, "unsampled 3 keeps its logit")
+h_star.T
+
+# %% [markdown]
+# An independent numerical check: one round on a tiny case (3 prompts, 4 responses,
+# 9 triples drawn by numpy directly), fitted by a plain `numpy.linalg.lstsq` on the
+# explicit design matrix (which returns the minimum-norm least-squares solution),
+# against srlm's batched fit on the same triples and against {eq}`eq-exact-round`.
+
+# %%
+tiny = srlm.TabularPolicy.random(np.random.default_rng(7), 3, 4, 1.0)
+g_tiny = np.random.default_rng(8)
+xs, ys, ys2 = g_tiny.integers(0, 3, 9), g_tiny.integers(0, 4, 9), g_tiny.integers(0, 4, 9)
+labels = tiny.logp[xs, ys] - tiny.logp[xs, ys2]
+rows_d = np.zeros((9, 12))
+rows_d[np.arange(9), xs * 4 + ys] += 1.0
+rows_d[np.arange(9), xs * 4 + ys2] -= 1.0
+h_ls = np.linalg.lstsq(rows_d, labels / BETA, rcond=None)[0].reshape(3, 4)
+ref_logits = tiny.logp + h_ls
+ref_logp = ref_logits - np.log(np.exp(ref_logits).sum(axis=1, keepdims=True))
+batch = srlm.BatchRound(xs[None], ys[None], ys2[None], labels[None])
+srlm_logp = srlm.fit_round_batch(tiny.logp[None], batch, BETA)[0]
+comp = srlm.sampled_components(srlm.RoundData(xs, ys, ys2, labels), 3, 4)
+h_lemma = np.zeros((3, 4))
+for x_, y_ in zip(*np.nonzero(comp >= 0), strict=True):
+    members = comp[x_] == comp[x_, y_]
+    h_lemma[x_, y_] = (tiny.logp[x_, y_] - tiny.logp[x_, members].mean()) / BETA
+assert np.max(np.abs(srlm_logp - ref_logp)) < 1e-10
+assert np.max(np.abs(h_ls - h_lemma)) < 1e-10
+print(f"max |srlm - numpy lstsq| = {np.max(np.abs(srlm_logp - ref_logp)):.1e} (tolerance 1e-10); "
+      f"max |lstsq h - Lemma h| = {np.max(np.abs(h_ls - h_lemma)):.1e}")
+
+# %% [markdown]
+# ## (ii) Stage I: κ contracts
+#
+# Three base models with 100 prompts and 8 responses, from peaked to nearly uniform,
+# $n = 2\,000$ triples per round, $\beta = 1$, exact labels, 20 repetitions each. The
+# constants $c_1, c_2$ of the theory are not specified by the paper, so its envelope
+# cannot be evaluated. Instead we fit the one-round map
+# $\kappa_{t+1} \approx 1 + b'\sqrt{\kappa_t}$ (offset $a = 1$, as derived in
+# {ref}`contraction_main_theorem`) to each repetition's pairs and draw the envelope
+# the mean slope implies — a *description* of the data in the theorem's functional
+# form, not a test of the theorem.
 
 # %%
 bases = {c: srlm.TabularPolicy.random(rng, 100, 8, c) for c in (0.5, 3.0, 30.0)}
-runs = {c: srlm.run_self_rewarding(pol, BETA, 2000, 10, rng, reps=20, noise_scale=1.0) for c, pol in bases.items()}
+runs = {c: srlm.run_self_rewarding(pol, BETA, 2000, 10, rng, reps=20) for c, pol in bases.items()}
+
+
+def slope_fit(kappa: np.ndarray) -> np.ndarray:
+    """Least squares through the origin of kappa_{t+1} - 1 on sqrt(kappa_t), per repetition (column)."""
+    x_fit, y_fit = np.sqrt(kappa[:-1]), kappa[1:] - 1
+    return (x_fit * y_fit).sum(axis=0) / (x_fit * x_fit).sum(axis=0)
+
+
 fig, ax = plt.subplots(figsize=(6.4, 4))
-fits = {}
+fits = {c: slope_fit(tr.kappa) for c, tr in runs.items()}
 for (c, tr), color in zip(runs.items(), ("C0", "C1", "C2"), strict=True):
     k = tr.kappa.mean(axis=1)
-    x_fit, y_fit = np.sqrt(k[:-1]), k[1:] - 1  # least squares through the origin for b'
-    b_fit = float(np.dot(x_fit, y_fit) / np.dot(x_fit, x_fit))
-    fits[c] = b_fit
     T = np.arange(k.size)
-    ax.semilogy(T, k - 1, "o", ms=4, color=color, label=rf"$\kappa_0 = {k[0]:.2f}$, fitted $b' = {b_fit:.2f}$")
-    ax.semilogy(T, srlm.envelope(1.0, b_fit, k[0], T) - 1, "-", lw=1, color=color)
-    assert k[3] < k[0] and k[-1] < 1.05  # contraction, down to near 1
+    ax.semilogy(T, k - 1, "o", ms=4, color=color,
+                label=rf"$\kappa_0 = {k[0]:.2f}$, fitted $b' = {fits[c].mean():.2f}$")
+    ax.semilogy(T, srlm.envelope(1.0, fits[c].mean(), k[0], T) - 1, "-", lw=1, color=color)
+    assert np.all(tr.kappa[3] < tr.kappa[0]) and np.all(tr.kappa[-1] < 1.05)  # every repetition contracts
 ax.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$ (mean of 20 runs)",
-       title=r"noisy judge $\sigma=1$, $n=2000$: dots observed, lines fitted envelope")
+       title=r"exact labels, $n=2000$: dots observed, lines fitted envelope")
 ax.legend(fontsize=8)
 plt.show()
-excess = runs[30.0].kappa.mean(axis=1) - 1
-decay = float(np.exp(np.mean(np.diff(np.log(excess[5:])))))  # per-round factor over the last rounds
-fitted_floor = srlm.fixed_point(1.0, fits[30.0])
-assert excess[-1] < fitted_floor - 1  # the data pass below the floor the fitted form predicts
+excess = runs[30.0].kappa - 1
+decay = np.exp(np.mean(np.diff(np.log(excess[5:]), axis=0), axis=0))  # per-round factor, last rounds, per rep
+floors = np.array([srlm.fixed_point(1.0, b) for b in fits[30.0]])
+assert np.all(excess[-1] < floors - 1)  # every repetition passes below the floor its fitted form predicts
 glue("ch7_kappa0_max", f"{runs[30.0].kappa[0, 0]:.2f}", display=False)
-glue("ch7_kappa10_max", f"{runs[30.0].kappa[-1].mean():.4f}", display=False)
-glue("ch7_decay", f"{decay:.2f}", display=False)
-glue("ch7_fitted_floor", f"{fitted_floor:.2f}", display=False)
+glue_pm("ch7_kappa10_max", runs[30.0].kappa[-1], ".4f")
+glue_pm("ch7_decay", decay, ".2f")
+glue_pm("ch7_fitted_floor", floors, ".2f")
 
 # %% [markdown]
 # From $\kappa_0 =$ {glue:text}`ch7_kappa0_max` the near-uniform model reaches
-# $\kappa_{10} =$ {glue:text}`ch7_kappa10_max`. Stage I is clearly there. What we do **not**
-# see is a stage-II floor of $\kappa$ set by $n$: in the last rounds $\kappa_t - 1$ shrinks
-# by a factor of about {glue:text}`ch7_decay` per round and keeps going. With the
-# self-reward, every round multiplies the log-odds by $s = 1 + 1/\beta$ and the judge's
-# noise, added afresh, is amplified along with the signal, so $\kappa_t \to 1$ whatever
-# $n$ is. The theorem's functional form fitted to the same data predicts a floor
-# ($\kappa_\infty =$ {glue:text}`ch7_fitted_floor` for the near-uniform model) that the
-# data pass straight through: the form $1 + b'\sqrt{\kappa}$ is an upper bound shape,
-# not a description of the loop. The decay is geometric rather than the doubly
-# exponential decay of the exact dynamics, because responses that are rarely sampled
-# keep their logits in a round and only catch up slowly.
+# $\kappa_{10} =$ {glue:text}`ch7_kappa10_max` (sd {glue:text}`ch7_kappa10_max_sd` over
+# 20 repetitions). Stage I is clearly there. What we do **not** see is a stage-II floor
+# of $\kappa$ set by $n$: in rounds 5–10, $\kappa_t - 1$ shrinks by a factor of about
+# {glue:text}`ch7_decay` (sd {glue:text}`ch7_decay_sd`) per round. The theorem's
+# functional form fitted to the same data predicts a floor
+# ($\kappa_\infty =$ {glue:text}`ch7_fitted_floor`, sd {glue:text}`ch7_fitted_floor_sd`,
+# for the near-uniform model) that every repetition passes straight through: the form
+# $1 + b'\sqrt{\kappa}$ is an upper-bound shape, not a description of the loop. The
+# decay is slower than the doubly exponential decay of the exact dynamics
+# ({prf:ref}`prop-kappa-dynamics`) because, by {prf:ref}`lem-exact-round`, a response
+# that is not sampled in a round keeps its logit. The next section finds its law.
 #
-# ## (ii) Confidence failure against rounds
+# ## (iii) The late stage: κ_T − 1 falls like 1/(nT), up to a logarithm
 #
-# The quantity Theorem 5.3 bounds, for three per-round sample sizes
-# (near-uniform base, $\sigma = 1$, 20 repetitions).
+# After stage I almost every prompt is nearly deterministic, and a round changes a
+# prompt only if it samples a non-mode response there; by {prf:ref}`lem-exact-round`
+# that multiplies the non-mode log-odds gap by $s$. So the excess $\kappa_T - 1$ keeps
+# falling for ever, but more and more slowly. We measure it on the 200-prompt,
+# 8-response base used below (Dirichlet rows, concentration 2), $\beta = 1$, exact
+# labels, $n \in \{1\,000, 2\,000, 4\,000\}$, up to $T = 60$ rounds, 5
+# repetitions, and fit $\log(\kappa_T - 1) = c - \alpha\log n - \tau\log T$ over
+# $T = 20, \dots, 60$ for each repetition.
+
+# %%
+wide = srlm.TabularPolicy.random(rng, 200, 8, 2.0)
+X_W = wide.n_prompts
+ns_late = np.array([1000, 2000, 4000])
+T_LATE, R_LATE = 60, 5
+late = np.stack([srlm.run_self_rewarding(wide, BETA, int(n), T_LATE, rng, reps=R_LATE).kappa - 1 for n in ns_late])
+ts_late = np.arange(20, T_LATE + 1)
+grid_n, grid_t = np.meshgrid(ns_late, ts_late, indexing="ij")
+a_grid = 2 * grid_n * grid_t / X_W
+design_fit = np.column_stack([np.ones(grid_n.size), -np.log(grid_n).ravel(), -np.log(grid_t).ravel()])
+y_fit = np.log(late[:, ts_late]).reshape(-1, R_LATE)
+coef = np.linalg.lstsq(design_fit, y_fit, rcond=None)[0]  # (3, reps)
+coef_log = np.linalg.lstsq(design_fit, y_fit + np.log(np.log(a_grid)).ravel()[:, None], rcond=None)[0]
+pred_exponent = float(np.mean(1 + 1 / np.log(a_grid)))
+assert np.all((coef[1:] > 1.0) & (coef[1:] < 1.5))
+glue_pm("ch7_alpha_n", coef[1], ".2f")
+glue_pm("ch7_tau_T", coef[2], ".2f")
+glue_pm("ch7_alpha_n_log", coef_log[1], ".2f")
+glue_pm("ch7_tau_T_log", coef_log[2], ".2f")
+glue("ch7_pred_exponent", f"{pred_exponent:.2f}", display=False)
+for n_ex, t_ex in ((1000, 20), (4000, 60)):
+    i_ex = int(np.flatnonzero(ns_late == n_ex)[0])
+    glue_pm(f"ch7_ntk_n{n_ex}_T{t_ex}", n_ex * t_ex * late[i_ex, t_ex], ".3g")
+
+# %% [markdown]
+# The fitted exponents are $\alpha =$ {glue:text}`ch7_alpha_n` (sd
+# {glue:text}`ch7_alpha_n_sd`) in $n$ and $\tau =$ {glue:text}`ch7_tau_T` (sd
+# {glue:text}`ch7_tau_T_sd`) in $T$: a little steeper than $1$, so $\kappa_T - 1$ is
+# *not* $c/(nT)$ with a constant $c$ — $nT(\kappa_T - 1)$ drifts down from
+# {glue:text}`ch7_ntk_n1000_T20` (sd {glue:text}`ch7_ntk_n1000_T20_sd`) at $n = 1\,000$,
+# $T = 20$ to {glue:text}`ch7_ntk_n4000_T60` (sd {glue:text}`ch7_ntk_n4000_T60_sd`) at
+# $n = 4\,000$, $T = 60$. The excess exponent is what a logarithm produces. An
+# idealised model explains it:
+#
+# ```{prf:remark} Late-stage law (idealised model)
+# :label: rem-late-stage
+#
+# *Model.* Two responses per prompt; a prompt's log-odds gap $u$ becomes $s\,u$
+# ($s = 1 + 1/\beta$) in a round that samples a mixed pair there — exact by
+# {prf:ref}`lem-exact-round` — which happens with probability
+# $1 - e^{-2 n w_x e^{-u}}$ (Poisson approximation of the number of mixed pairs,
+# $\pi(y) \approx e^{-u}$); a prompt's successive levels $u_0 s^k$ are visited in order,
+# level $u$ survives to round $T$ with probability $e^{-a e^{-u}}$, $a = 2 n w_x T$
+# (time spent on earlier levels neglected), and the phase $\log_s u_0 \bmod 1$ is
+# uniform over prompts. Then, to leading order in $1/\log a$,
+#
+# $$
+# \kappa_T - 1 \approx \sum_x \frac{w_x}{a_x \log a_x \log s}
+# = \frac{X}{2nT\,\log(2nT/X)\,\log(1 + 1/\beta)} \quad (w_x = 1/X),
+# $$ (eq-late-stage)
+#
+# with relative correction $-\gamma_E/\log a$ at the next order, and local exponents
+# $-\partial\log(\kappa_T - 1)/\partial\log n = -\partial\log(\kappa_T-1)/\partial\log T
+# = 1 + 1/\log a$. This is a heuristic, not a theorem: its measured gap to the loop is
+# reported below.
+# ```
+#
+# *Derivation*, each step asserted. (1) With phase $V \sim U[0,1)$,
+# $\mathbb E_V\sum_{k\ge0} F(u_0 s^{k+V}) = \int_0^\infty F(u_0 s^v)\,dv
+# = \frac{1}{\log s}\int_{u_0}^\infty F(u)\,\frac{du}{u}$ (the substitution $u = u_0 s^v$);
+# here $F(u) = e^{-u} e^{-a e^{-u}}$, the level's excess times its survival.
+# (2) $w = a e^{-u}$ turns the integral into $\frac1a\int_0^{a e^{-u_0}}
+# \frac{e^{-w}}{\log(a/w)}\,dw$. (3) Expanding $1/(\log a - \log w)$ in $1/\log a$ and
+# integrating against $e^{-w}$ gives $\frac{1}{a\log a}(1 - \gamma_E/\log a + \dots)$.
+
+# %%
+u, v, w, a_s, s_s, u0, lw = sp.symbols("u v w a s u_0 lw", positive=True)
+L_s = sp.Symbol("L", positive=True)  # L = log a
+u_of_v = u0 * s_s**v
+assert_identity(sp.diff(u_of_v, v), u_of_v * sp.log(s_s), "step 1: du = u log s dv")
+F = sp.exp(-u) * sp.exp(-a_s * sp.exp(-u))
+u_of_w = sp.log(a_s / w)
+step2 = (F / u).subs(u, u_of_w) * (-sp.diff(u_of_w, w))  # minus: w decreases as u increases
+assert_identity(step2, sp.exp(-w) / (a_s * sp.log(a_s / w)), "step 2: w = a e^{-u}")
+assert_identity(sp.expand_log(sp.log(a_s / w), force=True), sp.log(a_s) - sp.log(w), "log(a/w) = L - log w")
+expansion = sp.series(1 / (L_s - lw), L_s, sp.oo, 3).removeO()
+assert_identity(expansion, 1 / L_s + lw / L_s**2, "step 3: 1/(L - log w) = 1/L + log w/L^2 + O(L^-3)")
+z_s = sp.Symbol("z", positive=True)  # int_0^oo e^{-w} w^{z-1} dw = Gamma(z); d/dz at z = 1 gives the log moment
+assert sp.gamma(1) == 1 and sp.simplify(sp.diff(sp.gamma(z_s), z_s).subs(z_s, 1)) == -sp.EulerGamma
+assert abs(mp.quad(lambda w_: mp.exp(-w_) * mp.log(w_), [0, 1, mp.inf]) + mp.euler) < 1e-20  # numerical cross-check
+leading = 1 / (a_s * L_s * sp.log(s_s))
+psi = sp.Symbol("psi", positive=True)  # psi = log a, and a is proportional to n T
+local = sp.diff(sp.log(1 / (sp.exp(psi) * psi)), psi)
+assert_identity(local, -1 - 1 / psi, "local exponent in n and in T: -(1 + 1/log a)")
+n_s, T_s, X_s = sp.symbols("n T X", positive=True)
+per_prompt = leading.subs({a_s: 2 * n_s * T_s / X_s, L_s: sp.log(2 * n_s * T_s / X_s)})  # a_x = 2 n T / X
+assert_identity(X_s * (1 / X_s) * per_prompt, X_s / (2 * n_s * T_s * sp.log(2 * n_s * T_s / X_s) * sp.log(s_s)),
+                "uniform prompts: X terms w_x / (a_x log a_x log s) with w_x = 1/X")
+leading
+
+# %% [markdown]
+# The expansion in step 3 is not uniform (near $w = 0$ and $w = a$), so we check it
+# against the model's integral computed by mpmath quadrature, independent of srlm,
+# at $u_0 = 1$: the ratio of the integral to the leading term should approach 1 like
+# $1 - \gamma_E/\log a$.
+
+# %%
+mp.mp.dps = 30
+
+
+def model_integral(a_val: float, u_start: float = 1.0) -> mp.mpf:
+    """(1/a) * int_0^{a e^{-u0}} e^{-w} / log(a/w) dw, the idealised level sum times log s."""
+    a_m = mp.mpf(a_val)
+    top = a_m * mp.exp(-u_start)
+    return mp.quad(lambda w_: mp.exp(-w_) / mp.log(a_m / w_), [0, 1, 10, 50, top]) / a_m
+
+
+check_a = [1e2, 1e4, 1e8, 1e16]
+ratios = [float(model_integral(a_) * a_ * mp.log(a_)) for a_ in check_a]
+second = [1 - float(mp.euler) / float(mp.log(a_)) for a_ in check_a]
+law_check = srlm.late_stage_excess(1000, 40, np.full(X_W, 1 / X_W), BETA)
+assert abs(law_check - X_W / (2 * 1000 * 40 * np.log(2 * 1000 * 40 / X_W) * np.log(2))) < 1e-15
+assert all(abs(r - q) < 2 / np.log(a_) ** 2 for r, q, a_ in zip(ratios, second, check_a, strict=True))
+for a_, r, q in zip(check_a, ratios, second, strict=True):
+    print(f"a = {a_:.0e}: integral x a log a = {r:.4f};  1 - gamma/log a = {q:.4f}")
+
+# %% [markdown]
+# How close is the loop? Two checks. First the model's own case, two responses per
+# prompt, run by srlm and by a plain numpy loop written here from
+# {prf:ref}`lem-exact-round` (a mixed pair at a prompt multiplies its gap by $s$; no
+# srlm): 200 prompts, $\beta \in \{1, 1/2\}$, $n \in \{1\,000, 4\,000\}$, 20 repetitions
+# for numpy and 5 for srlm; we report the ratio observed/{eq}`eq-late-stage` at
+# $T = 20, 40, 60$. Second the 8-response loop measured above, over the whole fitted
+# grid $T \ge 20$: the extreme ratios over the grid and the repetitions.
+
+# %%
+base2 = srlm.TabularPolicy.random(rng, X_W, 2, 2.0)
+gap0 = np.abs(base2.logp[:, 0] - base2.logp[:, 1])
+
+
+def numpy_loop_two(gap: np.ndarray, n: int, rounds: int, beta: float, gen: np.random.Generator,
+                   reps: int) -> np.ndarray:
+    """kappa_t - 1 of the exact-label loop with 2 responses, uniform prompts: plain numpy, shape (rounds+1, reps)."""
+    s = 1 + 1 / beta
+    g = np.tile(gap, (reps, 1))
+    n_pr = gap.size
+    out = np.empty((rounds + 1, reps))
+    out[0] = np.exp(-g).mean(axis=1)  # 1/pi(mode) - 1 = pi(other)/pi(mode) = e^{-gap}
+    for t in range(1, rounds + 1):
+        p_other = 1 / (1 + np.exp(g))
+        x = gen.integers(0, n_pr, size=(reps, n))
+        q = np.take_along_axis(p_other, x, axis=1)
+        mixed = (gen.random((reps, n)) < q) != (gen.random((reps, n)) < q)
+        hit = np.zeros(reps * n_pr, dtype=bool)
+        hit[(np.arange(reps)[:, None] * n_pr + x)[mixed]] = True
+        g = np.where(hit.reshape(reps, n_pr), s * g, g)
+        out[t] = np.exp(-g).mean(axis=1)
+    return out
+
+
+t_show = np.array([20, 40, 60])
+rows_two = []
+for beta_v in (1.0, 0.5):
+    for n_v in (1000, 4000):
+        law_v = np.array([srlm.late_stage_excess(n_v, int(t), base2.weights, beta_v) for t in t_show])
+        np_ratio = numpy_loop_two(gap0, n_v, 60, beta_v, rng, 20)[t_show] / law_v[:, None]
+        sr_ratio = (srlm.run_self_rewarding(base2, beta_v, n_v, 60, rng, reps=5).kappa[t_show] - 1) / law_v[:, None]
+        rows_two.append((beta_v, n_v, np_ratio, sr_ratio))
+        print(f"beta = {beta_v:g}, n = {n_v}: ratio numpy " + ", ".join(
+            f"T={t}: {m:.2f}±{sd:.2f}" for t, m, sd in zip(t_show, np_ratio.mean(1), np_ratio.std(1, ddof=1),
+                                                         strict=True))
+              + " | srlm " + ", ".join(f"{m:.2f}±{sd:.2f}" for m, sd in zip(sr_ratio.mean(1), sr_ratio.std(1, ddof=1),
+                                                                          strict=True)))
+np_all = np.concatenate([r[2][1:].ravel() for r in rows_two])  # T = 40, 60
+sr_all = np.concatenate([r[3][1:].ravel() for r in rows_two])
+# srlm and numpy agree in distribution: means within 3 combined standard errors at every (beta, n, T)
+for _, _, npr, srr in rows_two:
+    se = np.sqrt(npr.var(axis=1, ddof=1) / npr.shape[1] + srr.var(axis=1, ddof=1) / srr.shape[1])
+    assert np.all(np.abs(npr.mean(axis=1) - srr.mean(axis=1)) < 3 * se + 0.05)
+law8 = np.array([[srlm.late_stage_excess(int(n), int(t), wide.weights, BETA) for t in ts_late] for n in ns_late])
+ratio8 = late[:, ts_late] / law8[:, :, None]
+glue_pm("ch7_ratio_two", np_all, ".2f")
+glue_pm("ch7_ratio_two_srlm", sr_all, ".2f")
+glue("ch7_ratio_two_min", f"{np_all.min():.2f}", display=False)
+glue("ch7_ratio_two_max", f"{np_all.max():.2f}", display=False)
+glue_pm("ch7_ratio_eight", ratio8.mean(axis=(0, 1)), ".2f")
+glue("ch7_ratio_eight_min", f"{ratio8.min():.2f}", display=False)
+glue("ch7_ratio_eight_max", f"{ratio8.max():.2f}", display=False)
+
+fig, ax = plt.subplots(figsize=(6.4, 3.9))
+for i, (n_v, color) in enumerate(zip(ns_late, ("C0", "C1", "C2"), strict=True)):
+    law_curve = np.array([srlm.late_stage_excess(int(n_v), int(t), wide.weights, BETA) for t in range(5, T_LATE + 1)])
+    r_curve = late[i, 5:] / law_curve[:, None]
+    ax.plot(np.arange(5, T_LATE + 1), r_curve.mean(axis=1), color=color, label=f"8 responses, $n = {n_v}$")
+    ax.fill_between(np.arange(5, T_LATE + 1), r_curve.min(axis=1), r_curve.max(axis=1), color=color, alpha=0.2)
+ax.axhline(1.0, color="grey", ls=":", label="idealised law (2 responses)")
+ax.set(xscale="log", yscale="log", xlabel="round $T$", ylabel=r"$(\kappa_T - 1)$ / law",
+       title="late stage: observed over the idealised law (band: min–max of 5 runs)", ylim=(0.5, 30))
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# With two responses the idealised law is close: observed over predicted is
+# {glue:text}`ch7_ratio_two` (sd {glue:text}`ch7_ratio_two_sd`; range
+# {glue:text}`ch7_ratio_two_min`–{glue:text}`ch7_ratio_two_max` over 80 numpy runs at
+# $T = 40, 60$, both values of $\beta$ and $n$; srlm gives
+# {glue:text}`ch7_ratio_two_srlm`, sd {glue:text}`ch7_ratio_two_srlm_sd`), so the
+# $\log s$ and the logarithm in $nT$ are both right. With eight responses the law holds
+# up to a constant: the ratio is {glue:text}`ch7_ratio_eight` (sd
+# {glue:text}`ch7_ratio_eight_sd` over 5 repetitions; range
+# {glue:text}`ch7_ratio_eight_min`–{glue:text}`ch7_ratio_eight_max` over the grid
+# $T \ge 20$), because a prompt holds several non-mode responses. The law predicts
+# local exponents $1 + 1/\log a =$ {glue:text}`ch7_pred_exponent` on the grid; the fits
+# above give {glue:text}`ch7_alpha_n` in $n$ and {glue:text}`ch7_tau_T` in $T$, and
+# after dividing out the logarithm, {glue:text}`ch7_alpha_n_log` (sd
+# {glue:text}`ch7_alpha_n_log_sd`) and {glue:text}`ch7_tau_T_log` (sd
+# {glue:text}`ch7_tau_T_log_sd`): $1/(nT)$ up to the logarithm. The $T$ exponent is a
+# little steeper because the approach is slow: the ratio to the law is still falling
+# at $T = 20$ (figure), for two responses as for eight.
+#
+# So there is **no stage-II floor** in this loop, but only in the limit: the excess
+# falls like $1/(nT\log nT)$, and at fixed $T$ it is set by $n$.
+#
+# ## (iv) Confidence failure against rounds
+#
+# The quantity Theorem 5.3 bounds, for three per-round sample sizes (near-uniform base
+# with 100 prompts, exact labels, 20 repetitions).
 
 # %%
 near_uniform = bases[30.0]
-by_n = {n: srlm.run_self_rewarding(near_uniform, BETA, n, 8, rng, reps=20, noise_scale=1.0) for n in (200, 1000, 5000)}
+by_n = {n: srlm.run_self_rewarding(near_uniform, BETA, n, 8, rng, reps=20) for n in (200, 1000, 5000)}
 fig, ax = plt.subplots(figsize=(6.2, 3.8))
 for (n, tr), color in zip(by_n.items(), ("C0", "C1", "C2"), strict=True):
     mean, se = tr.confidence_failure.mean(axis=1), tr.confidence_failure.std(axis=1, ddof=1) / np.sqrt(20)
     ax.errorbar(np.arange(mean.size), mean, yerr=2 * se, marker="o", ms=4, color=color, label=f"$n = {n}$")
-ax.set(xlabel="rounds $T$", ylabel=r"$P_x[\pi_T(\hat y_T|x) \leq 1/2]$", title="confidence failure (±2 s.e.)")
+ax.set(xlabel="rounds $T$", ylabel=r"$P_x[\pi_T(\hat y_T|x) \leq 1/2]$",
+       title="confidence failure, exact labels (±2 s.e.)")
 ax.legend()
 plt.show()
-conf_T8 = {n: tr.confidence_failure[-1].mean() for n, tr in by_n.items()}
-assert all(tr.confidence_failure[-1].mean() < 0.5 * tr.confidence_failure[0].mean() for tr in by_n.values())
-for n, v in conf_T8.items():
-    glue(f"ch7_conf_T8_n{n}", f"{v:.3f}", display=False)
+assert all(np.all(tr.confidence_failure[-1] < tr.confidence_failure[0]) for tr in by_n.values())
+assert by_n[1000].confidence_failure[-1].mean() < 0.05 and by_n[5000].confidence_failure[-1].mean() < 0.05
+for n, tr in by_n.items():
+    glue_pm(f"ch7_conf_T8_n{n}", tr.confidence_failure[-1], ".3f")
+# prompts still failing at n = 5000 after 8 rounds, in any run: their base log-odds gap between the top two
+stuck = np.flatnonzero((np.exp(by_n[5000].final_logp).max(axis=2) <= 0.5).any(axis=0))
+top2 = np.sort(near_uniform.logp[stuck], axis=1)[:, -2:]
+stuck_gap = top2[:, 1] - top2[:, 0]
+assert stuck.size >= 1 and np.all(stuck_gap < 0.01)
+glue("ch7_stuck_count", f"{stuck.size}", display=False)
+glue("ch7_stuck_gap", f"{stuck_gap.max():.2g}", display=False)
+glue("ch7_stuck_rounds", f"{np.log(np.log(2) / stuck_gap.max()) / np.log(2):.1f}", display=False)
+# unsampled prompts in one round at n = 200: exact (1 - 1/100)^200, and counted in the simulation's own draws
+unsampled_exact = (1 - near_uniform.weights[0]) ** 200
+draws = srlm.sample_round_batch(np.broadcast_to(near_uniform.logp, (20, 100, 8)).copy(), near_uniform.weights,
+                                200, np.random.default_rng(1), 0.0)
+unsampled_mc = np.array([1 - np.unique(p).size / 100 for p in draws.prompts])
+assert abs(unsampled_mc.mean() - unsampled_exact) < 4 * unsampled_mc.std(ddof=1) / np.sqrt(20) + 0.01
+glue("ch7_unsampled_n200", f"{unsampled_exact:.3f}", display=False)
+glue_pm("ch7_unsampled_n200_mc", unsampled_mc, ".3f")
 
 # %% [markdown]
-# After eight rounds the confidence failure is {glue:text}`ch7_conf_T8_n200` with
-# $n = 200$, {glue:text}`ch7_conf_T8_n1000` with $n = 1\,000$ and
-# {glue:text}`ch7_conf_T8_n5000` with $n = 5\,000$. The dependence on $n$ is real but not
-# the monotone "more data, lower floor" of stage II: with $n = 200$ (two triples per
-# prompt per round) most prompts are not sampled in a given round and keep their
-# logits, so contraction is slow; between $n = 1\,000$ and $n = 5\,000$ the *smaller*
-# sample sharpens faster, because noisier labels exaggerate log-odds and the loop
-# amplifies them. None of the runs shows a floor above zero.
+# After eight rounds the confidence failure is {glue:text}`ch7_conf_T8_n200` (sd
+# {glue:text}`ch7_conf_T8_n200_sd`) with $n = 200$, {glue:text}`ch7_conf_T8_n1000` (sd
+# {glue:text}`ch7_conf_T8_n1000_sd`) with $n = 1\,000$ and {glue:text}`ch7_conf_T8_n5000`
+# (sd {glue:text}`ch7_conf_T8_n5000_sd`) with $n = 5\,000$. With $n = 200$ (two triples
+# per prompt per round on average) a prompt is not sampled at all in a given round
+# with probability $(1 - 1/100)^{200} =$ {glue:text}`ch7_unsampled_n200` (counted:
+# {glue:text}`ch7_unsampled_n200_mc`, sd {glue:text}`ch7_unsampled_n200_mc_sd`, over 20
+# rounds), and a prompt sampled in a single triple moves only within that pair
+# ({prf:ref}`lem-exact-round`): contraction is slower. The confidence failure
+# keeps falling; what remains at $n = 5\,000$ is {glue:text}`ch7_stuck_count` prompt(s) whose
+# top two base responses differ in log-probability by at most {glue:text}`ch7_stuck_gap`:
+# doubling that gap each round, the loop needs about
+# $\log_2(\log 2/\text{gap}) =$ {glue:text}`ch7_stuck_rounds` rounds before the top
+# response can pass one half (near-ties resolve slowly, exact ties never).
 #
-# ## (iii) Where $n$ matters: correctness under a noisy judge
+# ## (v) Correctness: the mode changes with exact labels
 #
-# The sample size shows up in *which* response the loop becomes confident in. Each
-# round's noisy estimate of the log-odds is amplified by later rounds, so a prompt
-# whose base gap is small compared with the noise $\sigma/\sqrt{n_x}$ can end up with
-# the wrong mode. If the gaps have a density near 0, the fraction of such prompts
-# scales like $n^{-1/2}$. We measure the error $1 - P_x[\hat y_T = \hat y_0]$ after
-# $T = 5$ rounds, on 200 prompts with 8 responses, $\sigma = 1$, 16 repetitions, and fit
-# the log-log slope over $n$ from $4\,000$ to $64\,000$ triples per round (20–320 per
-# prompt), with a bootstrap standard error over repetitions.
+# The 200-prompt, 8-response base of (iii), five rounds, exact labels, 10 repetitions:
+# the share of prompts whose mode after five rounds is not the base mode. We also
+# record, round by round, whether every prompt where the mode changed had a sampled
+# response outside the mode's group — the only way {prf:ref}`lem-exact-round` allows.
 
 # %%
-wide = srlm.TabularPolicy.random(rng, 200, 8, 2.0)
-ns = np.array([4000, 8000, 16000, 32000, 64000])
-wrong = np.array([1 - srlm.run_self_rewarding(wide, BETA, int(n), 5, rng, reps=16, noise_scale=1.0).correctness[-1]
+ns_mode = (200, 500, 1000, 2000, 5000)
+mode_err = {n: np.clip(1 - srlm.run_self_rewarding(wide, BETA, n, 5, rng, reps=10).correctness[-1], 0, 1)
+            for n in ns_mode}
+for n in (200, 1000, 5000):
+    glue_pm(f"ch7_exact_wrong_n{n}", mode_err[n], ".3f")
+# the mechanism, round by round, at n = 200 (5 repetitions)
+lp = np.broadcast_to(wide.logp, (5, *wide.logp.shape)).copy()
+changes = unsampled_mode = 0
+for _ in range(5):
+    data = srlm.sample_round_batch(lp, wide.weights, 200, rng, 0.0)
+    new_lp = srlm.fit_round_batch(lp, data, BETA)
+    for r in range(5):
+        comp_r = srlm.sampled_components(srlm.RoundData(data.prompts[r], data.first[r], data.second[r],
+                                                        data.reward_diff[r]), X_W, 8)
+        old_mode, new_mode = lp[r].argmax(axis=1), new_lp[r].argmax(axis=1)
+        for x_ in np.flatnonzero(old_mode != new_mode):
+            lab = comp_r[x_, old_mode[x_]]
+            outside = np.any((comp_r[x_] >= 0) & (comp_r[x_] != lab)) if lab >= 0 else np.any(comp_r[x_] >= 0)
+            assert outside  # the lemma's condition for a change
+            changes += 1
+            unsampled_mode += int(lab < 0)
+    lp = new_lp
+assert changes > 0
+glue("ch7_mode_changes", f"{changes}", display=False)
+glue("ch7_mode_unsampled_share", f"{unsampled_mode / changes:.0%}", display=False)
+
+# %% [markdown]
+# With **exact labels** the mode after five rounds differs from the base mode on
+# {glue:text}`ch7_exact_wrong_n200` (sd {glue:text}`ch7_exact_wrong_n200_sd`) of the
+# prompts at $n = 200$, {glue:text}`ch7_exact_wrong_n1000` (sd
+# {glue:text}`ch7_exact_wrong_n1000_sd`) at $n = 1\,000$ and
+# {glue:text}`ch7_exact_wrong_n5000` (sd {glue:text}`ch7_exact_wrong_n5000_sd`) at
+# $n = 5\,000$ (25 triples per prompt, so the mode is almost always sampled with the
+# rest). Each of the {glue:text}`ch7_mode_changes` mode changes observed round by round
+# at $n = 200$ happened at a prompt with a sampled response outside the mode's group,
+# as the lemma requires; in {glue:text}`ch7_mode_unsampled_share` of them the mode was
+# not sampled at all. "Confident is not correct" is therefore not a noisy-judge
+# effect: it is the minimum-norm ERM, which leaves unsampled responses at their old
+# logits while sampled ones spread.
+#
+# ### Variant beyond the paper: a noisy judge
+#
+# A judge that adds $\mathcal N(0, \sigma^2)$ to each label is not the paper's
+# algorithm, but it shows how label noise enters. Each round's noisy estimate of the
+# log-odds is amplified by later rounds, so a prompt whose base gap is small compared
+# with $\sigma/\sqrt{n_x}$ can end up with the wrong mode; if the gaps have a density
+# near 0, that fraction scales like $n^{-1/2}$. We measure $1 - P_x[\hat y_5 = \hat y_0]$
+# on the same base, $\sigma = 1$, 12 repetitions, over $n$ from $4\,000$ to $32\,000$
+# triples per round (20–160 per prompt), with a bootstrap standard error of the
+# log-log slope.
+
+# %%
+ns = np.array([4000, 8000, 16000, 32000])
+wrong = np.array([1 - srlm.run_self_rewarding(wide, BETA, int(n), 5, rng, reps=12, noise_scale=1.0).correctness[-1]
                   for n in ns])
+wrong_exact = np.array([np.clip(1 - srlm.run_self_rewarding(wide, BETA, int(n), 5, rng, reps=5).correctness[-1], 0, 1)
+                        for n in ns[:2]])
 slope = np.polyfit(np.log(ns), np.log(wrong.mean(axis=1)), 1)[0]
-boot = np.array([np.polyfit(np.log(ns), np.log(wrong[:, rng.integers(0, 16, 16)].mean(axis=1)), 1)[0]
+boot = np.array([np.polyfit(np.log(ns), np.log(wrong[:, rng.integers(0, 12, 12)].mean(axis=1)), 1)[0]
                  for _ in range(400)])
 slope_se = boot.std(ddof=1)
 assert -0.8 < slope < -0.3
+assert np.all(wrong_exact.max(axis=1) < wrong.mean(axis=1)[:2])
 fig, ax = plt.subplots(figsize=(6.2, 3.8))
-ax.errorbar(ns, wrong.mean(axis=1), yerr=2 * wrong.std(axis=1, ddof=1) / 4, fmt="o", label="observed (±2 s.e.)")
+ax.errorbar(ns, wrong.mean(axis=1), yerr=2 * wrong.std(axis=1, ddof=1) / np.sqrt(12), fmt="o",
+            label="noisy judge (±2 s.e.)")
 ax.loglog(ns, np.exp(np.polyval(np.polyfit(np.log(ns), np.log(wrong.mean(axis=1)), 1), np.log(ns))), "-",
           label=f"fit: slope {slope:.2f} ± {slope_se:.2f}")
 ax.loglog(ns, wrong.mean(axis=1)[0] * (ns / ns[0]) ** -0.5, ":", color="grey", label="slope $-1/2$")
+ax.plot(np.array(ns_mode), [mode_err[n].mean() + 1e-4 for n in ns_mode], "s--", color="C2",
+        label="exact labels (+$10^{-4}$ to show zeros)")
 ax.set(xscale="log", yscale="log", xlabel="triples per round $n$", ylabel=r"$P_x[\hat y_5 \ne \hat y_0]$",
-       title=r"noisy judge $\sigma = 1$, $T = 5$")
-ax.legend()
+       title=r"mode changes after $T = 5$ rounds")
+ax.legend(fontsize=8)
 plt.show()
 glue("ch7_slope", f"{slope:.2f}", display=False)
 glue("ch7_slope_se", f"{slope_se:.2f}", display=False)
+glue("ch7_exact_wrong_n8000_max", f"{wrong_exact[1].max():.3f}", display=False)
 
 # %% [markdown]
-# The fitted slope is {glue:text}`ch7_slope` ± {glue:text}`ch7_slope_se` (bootstrap
-# standard error): close to the $-1/2$ of the theory's $\sqrt{1/n}$ rate, though here it
-# describes *correctness*, which the theorem does not bound. At smaller $n$ (fewer
-# than about 20 triples per prompt per round) the curve is not a power law: many
-# prompts are not sampled at all in a round and simply keep their base logits.
+# Under the noisy judge the fitted slope is {glue:text}`ch7_slope` ±
+# {glue:text}`ch7_slope_se` (bootstrap standard error): close to the $-1/2$ of a
+# $\sqrt{1/n}$ rate, though it describes *correctness*, which the theorem does not
+# bound. With exact labels the error falls much faster in $n$ — at $n = 8\,000$ the
+# largest of 5 runs is {glue:text}`ch7_exact_wrong_n8000_max` — because a change needs
+# the mode to be left out of a round's sampled group, whose probability decays
+# exponentially in the number of triples per prompt.
 #
-# ## (iv) Rounds to reach the floor against κ₀
+# ## (vi) Rounds to reach κ ≤ 1.1 against κ₀
 #
 # Near-uniform base models over $M = 4, \dots, 64$ responses ($\kappa_0$ from about 3 to
-# 40), 50 prompts, $n = 50M$ per round, $\sigma = 1$: the first round at which the mean
-# $\kappa_t \le 1.1$, next to the same count for the exact (population) dynamics.
-# Corollary 5.7 predicts at most linear growth in $\log\kappa_0$.
+# 40), 50 prompts, $n = 50M$ per round, exact labels, 5 repetitions: the first round at
+# which $\kappa_t \le 1.1$, per repetition, next to the same count for the exact
+# (population) dynamics. Corollary 5.7 predicts at most linear growth in $\log\kappa_0$.
 
 # %%
-rows = []
+rows, first_hits = [], []
 for M in (4, 8, 16, 32, 64):
     pol = srlm.TabularPolicy.random(rng, 50, M, 20.0)
-    k_mean = srlm.run_self_rewarding(pol, BETA, 50 * M, 12, rng, reps=4, noise_scale=1.0).kappa.mean(axis=1)
+    k_reps = srlm.run_self_rewarding(pol, BETA, 50 * M, 12, rng, reps=5).kappa
+    assert np.all(np.any(k_reps <= 1.1, axis=0))
     exact = np.array([srlm.condition_number(srlm.iterate_self_rewarding(pol, BETA, t)) for t in range(13)])
-    rows.append((srlm.condition_number(pol), int(np.argmax(k_mean <= 1.1)), int(np.argmax(exact <= 1.1))))
-rows = np.array(rows)
-assert np.all(rows[:, 1] > 0) and np.all(rows[:, 2] > 0)
-growth = np.polyfit(np.log(rows[:, 0]), rows[:, 1], 1)[0]
+    first_hits.append(np.argmax(k_reps <= 1.1, axis=0))
+    rows.append((srlm.condition_number(pol), int(np.argmax(exact <= 1.1))))
+rows, first_hits = np.array(rows), np.array(first_hits)  # first_hits: (M, reps)
+assert np.all(first_hits > 0) and np.all(rows[:, 1] > 0)
+growth = np.array([np.polyfit(np.log(rows[:, 0]), first_hits[:, r], 1)[0] for r in range(5)])
 fig, ax = plt.subplots(figsize=(6.2, 3.8))
-ax.semilogx(rows[:, 0], rows[:, 1], "o-", label="finite-sample loop")
-ax.semilogx(rows[:, 0], rows[:, 2], "s--", label="exact dynamics")
-ax.set(xlabel=r"$\kappa_0$", ylabel=r"first $t$ with $\kappa_t \leq 1.1$", ylim=(0, 12))
+ax.errorbar(rows[:, 0], first_hits.mean(axis=1), yerr=first_hits.std(axis=1, ddof=1), fmt="o-",
+            label="finite-sample loop (mean ± sd, 5 runs)")
+ax.semilogx(rows[:, 0], rows[:, 1], "s--", label="exact dynamics")
+ax.set(xscale="log", xlabel=r"$\kappa_0$", ylabel=r"first $t$ with $\kappa_t \leq 1.1$", ylim=(0, 12))
 ax.legend()
 plt.show()
-glue("ch7_rounds_min", f"{rows[:, 1].min():.0f}", display=False)
-glue("ch7_rounds_max", f"{rows[:, 1].max():.0f}", display=False)
-glue("ch7_growth", f"{growth:.2f}", display=False)
+glue("ch7_rounds_min", f"{first_hits.min():.0f}", display=False)
+glue("ch7_rounds_max", f"{first_hits.max():.0f}", display=False)
+glue_pm("ch7_growth", growth, ".2f")
 glue("ch7_kappa0_lo", f"{rows[0, 0]:.1f}", display=False)
 glue("ch7_kappa0_hi", f"{rows[-1, 0]:.1f}", display=False)
 
 # %% [markdown]
 # Across $\kappa_0$ from {glue:text}`ch7_kappa0_lo` to {glue:text}`ch7_kappa0_hi` the loop
-# needs between {glue:text}`ch7_rounds_min` and {glue:text}`ch7_rounds_max` rounds (a
-# least-squares slope of {glue:text}`ch7_growth` rounds per unit of $\log\kappa_0$). That is
-# consistent with Corollary 5.7, which is an upper bound, and flatter than its
-# $\log\kappa_0$ law: the exact dynamics need only about $\log\log\kappa_0$ rounds
+# needs between {glue:text}`ch7_rounds_min` and {glue:text}`ch7_rounds_max` rounds (over
+# all 25 runs; a least-squares slope of {glue:text}`ch7_growth`, sd
+# {glue:text}`ch7_growth_sd`, rounds per unit of $\log\kappa_0$). That is consistent with
+# Corollary 5.7, which is an upper bound, and flatter than its $\log\kappa_0$ law: the
+# exact dynamics need only about $\log\log\kappa_0$ rounds
 # ({prf:ref}`prop-kappa-dynamics`).
 #
-# ## (v) Confident is not correct
+# ## (vii) Confident is not correct
 #
-# Small samples and a noisy judge: 100 prompts, $n = 300$ per round, $\sigma = 2$, eight
-# rounds. We count prompts where the loop ends **confident** ($\pi_T(\hat y_T) > 0.99$) in
-# a response that is **not** the base model's mode.
+# 100 near-uniform prompts, $n = 300$ per round, 20 rounds, 10 repetitions. We count
+# prompts where the loop ends **confident** ($\pi_T(\hat y_T) > 0.99$) in a response that
+# is **not** the base model's mode — with exact labels (the paper's loop), and, as a
+# variant beyond the paper, with a noisy judge $\sigma = 2$.
 
 # %%
-tr_small = srlm.run_self_rewarding(near_uniform, BETA, 300, 8, rng, reps=1, noise_scale=2.0)
-final = np.exp(tr_small.final_logp[0])
-confident = final.max(axis=1) > 0.99
-wrong_mode = final.argmax(axis=1) != near_uniform.modes()
-both = confident & wrong_mode
-assert both.sum() > 0
-x_ex = int(np.flatnonzero(both)[0])
-glue("ch7_confident_wrong", f"{both.mean():.0%}", display=False)
-glue("ch7_confident", f"{confident.mean():.0%}", display=False)
-print(f"confident prompts: {confident.mean():.0%}; confident in a response that is not the base mode: "
-      f"{both.mean():.0%}")
-print(f"example prompt {x_ex}: base  {np.round(near_uniform.probs[x_ex], 3)}")
-print(f"{'':>17}final {np.round(final[x_ex], 3)}")
+base_modes = near_uniform.modes()
+
+
+def confident_wrong(tr: srlm.LoopTrace) -> tuple[np.ndarray, np.ndarray]:
+    final = np.exp(tr.final_logp)
+    conf = final.max(axis=2) > 0.99
+    return conf.mean(axis=1), (conf & (final.argmax(axis=2) != base_modes)).mean(axis=1)
+
+
+tr_exact = srlm.run_self_rewarding(near_uniform, BETA, 300, 20, rng, reps=10)
+tr_judge = srlm.run_self_rewarding(near_uniform, BETA, 300, 20, rng, reps=10, noise_scale=2.0)
+conf_e, cw_e = confident_wrong(tr_exact)
+conf_j, cw_j = confident_wrong(tr_judge)
+assert np.all(cw_e > 0.1) and np.all(cw_j > 0.1)
+wrong_e = (tr_exact.final_logp.argmax(axis=2) != base_modes).mean(axis=1)
+glue_pm("ch7_exact_wrong_T20", wrong_e, ".2f")
+for key, vals in (("ch7_exact_confident", conf_e), ("ch7_exact_confident_wrong", cw_e),
+                  ("ch7_confident", conf_j), ("ch7_confident_wrong", cw_j)):
+    glue(key, f"{vals.mean():.0%}", display=False)
+    glue(f"{key}_sd", f"{vals.std(ddof=1):.0%}", display=False)
+final0 = np.exp(tr_exact.final_logp[0])
+both0 = (final0.max(axis=1) > 0.99) & (final0.argmax(axis=1) != base_modes)
+x_ex = int(np.flatnonzero(both0)[0])  # the first such prompt of the first repetition
+print(f"exact labels: confident {conf_e.mean():.0%} (sd {conf_e.std(ddof=1):.0%}), confident and not the base "
+      f"mode {cw_e.mean():.0%} (sd {cw_e.std(ddof=1):.0%})")
+print(f"noisy judge:  confident {conf_j.mean():.0%} (sd {conf_j.std(ddof=1):.0%}), confident and not the base "
+      f"mode {cw_j.mean():.0%} (sd {cw_j.std(ddof=1):.0%})")
+print(f"prompt {x_ex} (exact labels, run 0): base  {np.round(near_uniform.probs[x_ex], 3)}")
+print(f"{'':>34}final {np.round(final0[x_ex], 3)}")
 
 # %% [markdown]
-# {glue:text}`ch7_confident` of the prompts end confident, and
-# {glue:text}`ch7_confident_wrong` are confident in the *wrong* response. Theorem 5.3
-# promises confidence in the policy's **own** mode ({prf:ref}`lem-own-mode`); it does not
-# promise that this mode is the base model's best response. With self-reward and a
-# noisy judge, the loop amplifies whatever ordering its noisy estimates produced,
-# and when the true mode's advantage was small or it was rarely sampled the loop
-# locks in a different answer. See the errata page.
+# With exact labels {glue:text}`ch7_exact_confident` (sd
+# {glue:text}`ch7_exact_confident_sd`) of the prompts end confident and
+# {glue:text}`ch7_exact_confident_wrong` (sd {glue:text}`ch7_exact_confident_wrong_sd`)
+# are confident in a response that is not the base mode (the mode has changed on
+# {glue:text}`ch7_exact_wrong_T20`, sd {glue:text}`ch7_exact_wrong_T20_sd`, of the
+# prompts). With the noisy judge the
+# figures are {glue:text}`ch7_confident` (sd {glue:text}`ch7_confident_sd`) and
+# {glue:text}`ch7_confident_wrong` (sd {glue:text}`ch7_confident_wrong_sd`). Theorem 5.3
+# promises confidence in the policy's **own** mode ({prf:ref}`lem-own-mode`); it does
+# not promise that this mode is the base model's best response. On a near-uniform
+# prompt the mode is often missed by a round while other responses are sampled, and
+# the lemma then lets a sampled response overtake it. See the errata page.
 #
-# ## (vi) One step versus iteration on the hard instance
+# ## (viii) One step versus iteration on the hard instance
 #
 # The instance of Theorem 4.1 built for target $\delta = 0.05$, $\kappa_0 = 10$,
 # $\log|\Pi| = 200$ ({ref}`single_step_lower_bound`) has $M = 92$ responses and
 # favourite probability $2/92$. We run the loop from one member $\pi_\sigma$ with exact
-# labels, 10 repetitions, at the exact threshold $n^\ast$ and at $4n^\ast$ per round.
+# labels, 6 repetitions, at the exact threshold $n^\ast$ and at $4n^\ast$ per round.
 
 # %%
 inst = srlm.HardInstance.for_target(0.05, 10.0, 200.0, 1.0)
 n_star = srlm.required_samples(0.05, 10.0, 200.0, 1.0)
 member = inst.policy(rng.integers(0, inst.M, inst.N))
-hard = {f: srlm.run_self_rewarding(member, BETA, f * n_star, 6, rng, reps=10) for f in (1, 4)}
-hard_small_beta = srlm.run_self_rewarding(member, 0.1, n_star, 3, rng, reps=10)
+hard = {f: srlm.run_self_rewarding(member, BETA, f * n_star, rounds, rng, reps=6) for f, rounds in ((1, 5), (4, 3))}
+hard_small_beta = srlm.run_self_rewarding(member, 0.1, n_star, 2, rng, reps=6)
 fig, ax = plt.subplots(figsize=(6.2, 3.8))
 for f, tr in hard.items():
     ax.plot(tr.confidence_failure.mean(axis=1), "o-", label=rf"$\beta = 1$, $n = {f}n^\ast$ per round")
 ax.plot(hard_small_beta.confidence_failure.mean(axis=1), "s--", label=r"$\beta = 0.1$, $n = n^\ast$")
 ax.axhline(0.05, color="grey", ls=":", label=r"target $\delta = 0.05$")
-ax.set(xlabel="rounds $T$", ylabel="confidence failure", title="hard instance of Theorem 4.1")
+ax.set(xlabel="rounds $T$", ylabel="confidence failure (mean of 6 runs)", title="hard instance of Theorem 4.1")
 ax.legend(fontsize=8)
 plt.show()
-one_step = hard[4].confidence_failure[1].mean()
-four_rounds = hard[1].confidence_failure[4].mean()
-assert one_step > 0.05 and hard[1].confidence_failure[1].mean() > 0.05
+assert np.all(hard[4].confidence_failure[1] > 0.05) and np.all(hard[1].confidence_failure[1] > 0.05)
 glue("ch7_hard_eps", f"{inst.eps:.2f}", display=False)
-glue("ch7_hard_one_step", f"{one_step:.3f}", display=False)
-glue("ch7_hard_four_rounds", f"{four_rounds:.3f}", display=False)
-glue("ch7_hard_small_beta", f"{hard_small_beta.confidence_failure[1].mean():.3f}", display=False)
-glue("ch7_hard_correct", f"{hard[1].correctness[-1].mean():.3f}", display=False)
+glue_pm("ch7_hard_one_step", hard[4].confidence_failure[1], ".3f")
+glue_pm("ch7_hard_four_rounds", hard[1].confidence_failure[4], ".3f")
+glue_pm("ch7_hard_small_beta", hard_small_beta.confidence_failure[1], ".3f")
+glue_pm("ch7_hard_correct", hard[1].correctness[-1], ".3f")
 
 # %% [markdown]
 # With $\beta = 1$ one step cannot succeed at any sample size: tempering $2/92$ by
 # $s = 2$ never reaches one half, so after one step with $4n^\ast$ samples the failure
-# rate is {glue:text}`ch7_hard_one_step` — every informative prompt fails (their mass is
-# $\varepsilon =$ {glue:text}`ch7_hard_eps`). Spending the same $4n^\ast$ samples over four
-# rounds of $n^\ast$ gives {glue:text}`ch7_hard_four_rounds`. A small $\beta = 0.1$
-# ($s = 11$) makes a single step with $n^\ast$ samples fail at rate
-# {glue:text}`ch7_hard_small_beta` — still above the target, as Theorem 4.1 says it must be
-# near $n^\ast$. With exact labels the loop never changes a mode here (correctness
-# {glue:text}`ch7_hard_correct`).
+# rate is {glue:text}`ch7_hard_one_step` (sd {glue:text}`ch7_hard_one_step_sd`) — every
+# informative prompt fails (their mass is $\varepsilon =$ {glue:text}`ch7_hard_eps`).
+# Spending the same $4n^\ast$ samples over four rounds of $n^\ast$ gives
+# {glue:text}`ch7_hard_four_rounds` (sd {glue:text}`ch7_hard_four_rounds_sd`). A small
+# $\beta = 0.1$ ($s = 11$) makes a single step with $n^\ast$ samples fail at rate
+# {glue:text}`ch7_hard_small_beta` (sd {glue:text}`ch7_hard_small_beta_sd`) — still above
+# the target, as Theorem 4.1 says it must be near $n^\ast$. Here the loop keeps the
+# mode (correctness {glue:text}`ch7_hard_correct`, sd {glue:text}`ch7_hard_correct_sd`):
+# the non-favourite responses of a member are tied, so by {prf:ref}`lem-exact-round` a
+# group without the favourite does not move, and one with it only widens its lead.
 #
 # ## What the theorems promise, and what they do not
 #
 # - **Promised and observed:** the condition number contracts and the confidence
 #   failure after a few rounds is small (stage I), as Theorem 5.3 and Corollary 5.7
-#   say; the number of rounds grows very slowly with $\kappa_0$.
-# - **Not observed:** a stage-II floor of $\kappa_t$ or of the confidence failure set by
-#   $n$. With self-reward the loop amplifies its own estimates, noise included.
-# - **Not promised, and it fails:** correctness. The $n^{-1/2}$ rate appears in the
-#   probability that the loop's mode is *not* the base model's mode, and a small-sample
-#   loop can be confidently wrong. The paper's guarantee is about confidence in the
-#   policy's own mode; whether that mode is right is a separate question the theory
-#   leaves open.
+#   say; the number of rounds grows very slowly with $\kappa_0$. The bound itself is
+#   vacuous for the tabular class ($\log|\Pi| = \infty$).
+# - **A floor only in the limit:** the "stable error floor" of paper Remarks 5.4–5.5 is
+#   the part of the *bound* governed by the minimum confidence; the loop itself has no
+#   floor. $\kappa_T - 1$ keeps falling, like $1/(nT\log(nT))$
+#   ({prf:ref}`rem-late-stage`), so at a fixed number of rounds it is set by $n$ — the
+#   remarks' "governed by the per-round sample size" — and it tends to 0 as
+#   $T \to \infty$.
+# - **Not promised, and it fails — even with exact labels:** correctness. The
+#   minimum-norm ERM leaves unsampled responses at their old logits
+#   ({prf:ref}`lem-exact-round`), so the mode changes on a sizeable share of prompts
+#   when $n$ per prompt is small; a noisy judge (beyond the paper) adds an $n^{-1/2}$
+#   tail. The paper's guarantee is about confidence in the policy's own mode; whether
+#   that mode is right is a separate question the theory leaves open.

@@ -8,7 +8,10 @@ One round, for each of ``R`` independent repetitions at once:
    :math:`\mathcal N(0, \sigma^2)` noise (a noisy judge);
 3. set :math:`\pi_{t+1}` to the minimum-norm square-loss DPO ERM over tabular policies
    (:func:`srlm.dpo._minnorm_log_ratios`): responses never sampled at a prompt keep
-   their logit, only log-ratios within a connected group of sampled pairs move.
+   their logit, only log-ratios within a connected group of sampled pairs move.  With
+   exact labels the step on a group :math:`C` is
+   :math:`\log\pi_t + (\log\pi_t - \overline{\log\pi_t}^{\,C})/\beta` (before
+   normalisation): log-ratios inside :math:`C` are multiplied by :math:`s = 1 + 1/\beta`.
 
 Per round it records, for every repetition: :math:`\kappa(\pi_t)`; the *confidence
 failure* :math:`P_x[\pi_t(\hat y_t|x) \le 1/2]` that paper Theorem 5.3 bounds; and
@@ -29,7 +32,14 @@ from srlm.dpo import _minnorm_log_ratios
 from srlm.policies import TabularPolicy, check_log_probabilities, check_policy
 from srlm.sampling import sample_categorical
 
-__all__ = ["BatchRound", "LoopTrace", "sample_round_batch", "fit_round_batch", "run_self_rewarding"]
+__all__ = [
+    "BatchRound",
+    "LoopTrace",
+    "fit_round_batch",
+    "late_stage_excess",
+    "run_self_rewarding",
+    "sample_round_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -176,3 +186,50 @@ def run_self_rewarding(
         logp = fit_round_batch(logp, data, beta)
         kappa[t], conf[t], corr[t] = _trackers(logp, w, base_modes)
     return LoopTrace(kappa, conf, corr, logp)
+
+
+def late_stage_excess(n: int, rounds: int, weights: NDArray[np.float64], beta: float) -> float:
+    r"""Idealised late-stage law of the exact-label loop: :math:`\kappa_T - 1` for large :math:`nT`.
+
+    In the idealised model (two responses per prompt, a prompt's log-odds gap :math:`u`
+    multiplied by :math:`s = 1 + 1/\beta` in a round that samples a mixed pair there, which
+    happens with probability :math:`1 - e^{-2 n w_x e^{-u}}`, and the phases
+    :math:`\log_s u` spread uniformly over prompts), the leading order of
+    :math:`\kappa_T - 1 = \mathbb{E}_x[e^{-u_T(x)}]` is
+
+    .. math::
+
+        \kappa_T - 1 \approx \sum_x \frac{w_x}{a_x \log a_x \,\log s},
+        \qquad a_x = 2 n w_x T,
+
+    i.e. :math:`X / (2nT \log(2nT/X) \log s)` for :math:`X` equally likely prompts; the next
+    term multiplies this by :math:`1 - \gamma_E/\log a_x`.
+
+    Parameters
+    ----------
+    n
+        Triples per round, :math:`n \ge 1`.
+    rounds
+        Number of rounds :math:`T \ge 1`.
+    weights
+        Prompt law :math:`w` (a probability vector); prompts with :math:`w_x = 0` do not count.
+    beta
+        KL weight :math:`\beta > 0`.
+
+    Raises
+    ------
+    ValueError
+        If :math:`a_x = 2 n w_x T \le e` for a prompt with :math:`w_x > 0` (the law is an
+        asymptotic one; it needs :math:`\log a_x > 1`).
+    """
+    m = check_int(n, "n", minimum=1)
+    t = check_int(rounds, "rounds", minimum=1)
+    b = check_positive(beta, "beta")
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or abs(w.sum() - 1) > 1e-9:
+        raise ValueError("weights must be a probability vector")
+    w = w[w > 0]
+    a = 2.0 * m * w * t
+    if np.any(a <= np.e):
+        raise ValueError(f"2 n w_x T must exceed e for every prompt, got min {a.min():.3g}")
+    return float(np.sum(w / (a * np.log(a))) / np.log1p(1.0 / b))

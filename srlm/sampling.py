@@ -73,15 +73,43 @@ def sample_categorical(probs: ArrayLike, rows: ArrayLike, rng: np.random.Generat
 
     Inverse-CDF sampling, vectorised: for draw :math:`i` with row :math:`x_i` and
     :math:`U_i \sim \mathrm{U}[0, 1)`, return
-    :math:`\#\{y : F_{x_i}(y) \le U_i F_{x_i}(|Y|-1)\}` where :math:`F` is the row's
-    cumulative sum (normalising by the last entry absorbs rounding).
+    :math:`\#\{y : F_{x_i}(y) \le U_i F_{x_i}(|Y|-1)\}` (at most :math:`|Y| - 1`) where
+    :math:`F` is the row's cumulative sum (normalising by the last entry absorbs rounding).
+
+    For wide rows the count is taken by one exact lexicographic sort of the table's
+    cumulative sums together with the thresholds (no per-draw copy of a row); for narrow
+    rows by direct comparison.  Both give the same integers: the comparisons are exact.
     """
     p = as_float_array(probs, "probs", ndim=2)
     x = check_index_array(rows, "rows", p.shape[0])
     gen = check_generator(rng)
-    cdf = np.cumsum(p[x], axis=1)
-    u = gen.random(x.size)[:, None] * cdf[:, -1:]
-    out: NDArray[np.intp] = np.minimum((cdf <= u).sum(axis=1), p.shape[1] - 1).astype(np.intp)
+    n_rows, n_cols = p.shape
+    cdf = np.cumsum(p, axis=1)  # row-wise sequential sums: the same bits as the cumsum of gathered rows
+    u = gen.random(x.size) * cdf[x, -1]
+    if x.size * n_cols <= 16 * (cdf.size + x.size):
+        counts = (cdf[x] <= u[:, None]).sum(axis=1)
+    else:
+        counts = _count_at_most(cdf, x, u)
+    out: NDArray[np.intp] = np.minimum(counts, n_cols - 1).astype(np.intp)
+    return out
+
+
+def _count_at_most(cdf: NDArray[np.float64], x: NDArray[np.intp], u: NDArray[np.float64]) -> NDArray[np.intp]:
+    r""":math:`\#\{y : \mathrm{cdf}[x_i, y] \le u_i\}` for every draw, by one sort keyed (row, value, kind).
+
+    Table entries sort before equal thresholds (kind 0 < 1), so ties count as :math:`\le`;
+    the number of table entries before a threshold, minus :math:`x_i |Y|` (the entries of
+    earlier rows), is the count.
+    """
+    n_rows, n_cols = cdf.shape
+    values = np.concatenate([cdf.ravel(), u])
+    row_key = np.concatenate([np.repeat(np.arange(n_rows), n_cols), x])
+    kind = np.concatenate([np.zeros(cdf.size, dtype=np.int8), np.ones(x.size, dtype=np.int8)])
+    order = np.lexsort((kind, values, row_key))
+    entries_so_far = np.cumsum(kind[order] == 0)
+    position = np.empty(order.size, dtype=np.intp)
+    position[order] = np.arange(order.size)
+    out: NDArray[np.intp] = (entries_so_far[position[cdf.size :]] - x * n_cols).astype(np.intp)
     return out
 
 

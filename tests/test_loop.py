@@ -74,3 +74,71 @@ def test_bad_input(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
         srlm.sample_round_batch(base.logp[None], np.ones(3), 10, rng)
     with pytest.raises(TypeError, match="data must be a BatchRound"):
         srlm.fit_round_batch(base.logp[None], None, 1.0)  # type: ignore[arg-type]
+
+
+def test_exact_round_is_the_group_formula_and_can_change_the_mode() -> None:
+    """One prompt, pi = (0.3, 0.2, 0.15, 0.35): pairs link {0, 1, 2}; the mode 3 is unsampled.
+
+    By hand (paper's loop, exact labels, minimum-norm ERM): inside the group each
+    probability becomes pi_y (pi_y / g)^{1/beta} with g the geometric mean of the group,
+    the unsampled response keeps pi_3, then normalise.  At beta = 1 response 0 overtakes.
+    """
+    probs = np.array([0.3, 0.2, 0.15, 0.35])
+    logp = np.log(probs)[None, None, :]
+    first, second = np.array([[0, 1, 2, 1]]), np.array([[1, 0, 1, 1]])
+    data = srlm.BatchRound(np.zeros((1, 4), dtype=np.intp), first, second, logp[0, 0, first] - logp[0, 0, second])
+    g = 0.009 ** (1 / 3)
+    for beta in (1.0, 0.5, 3.0):
+        unnorm = np.array([p * (p / g) ** (1 / beta) for p in probs[:3]] + [probs[3]])
+        np.testing.assert_allclose(np.exp(srlm.fit_round_batch(logp, data, beta)[0, 0]), unnorm / unnorm.sum(),
+                                   rtol=1e-12)
+    new = srlm.fit_round_batch(logp, data, 1.0)[0, 0]
+    assert int(np.argmax(probs)) == 3 and int(np.argmax(new)) == 0
+    # log-ratios inside the group are multiplied by s = 1 + 1/beta exactly
+    np.testing.assert_allclose(new[0] - new[2], 2 * np.log(0.3 / 0.15), rtol=1e-12)
+
+
+def test_two_responses_gap_is_multiplied_by_s_on_a_mixed_pair(rng: np.random.Generator) -> None:
+    base = srlm.TabularPolicy.random(rng, 30, 2, 1.0)
+    lp = base.logp[None]
+    data = srlm.sample_round_batch(lp, base.weights, 40, np.random.default_rng(3))
+    new = srlm.fit_round_batch(lp, data, 0.5)[0]
+    mixed = np.zeros(30, dtype=bool)
+    mixed[data.prompts[0][data.first[0] != data.second[0]]] = True
+    gap_old, gap_new = base.logp[:, 0] - base.logp[:, 1], new[:, 0] - new[:, 1]
+    assert mixed.any() and not mixed.all()
+    np.testing.assert_allclose(gap_new, np.where(mixed, 3.0 * gap_old, gap_old), rtol=1e-12, atol=1e-12)
+
+
+def test_late_stage_excess_pins_the_formula() -> None:
+    # uniform prompts: X / (2 n T log(2 n T / X) log(1 + 1/beta)), by hand at X = 200, n = 1000, T = 40, beta = 1
+    assert srlm.late_stage_excess(1000, 40, np.full(200, 1 / 200), 1.0) == pytest.approx(
+        200 / (80_000 * np.log(400.0) * np.log(2.0)), rel=1e-14)
+    # beta = 1/2: log s = log 3; non-uniform prompts: a sum of per-prompt terms
+    w = np.array([0.5, 0.25, 0.25, 0.0])
+    a = 2 * 100 * 10 * w[:3]
+    expected = float(np.sum(w[:3] / (a * np.log(a)))) / np.log(3.0)
+    assert srlm.late_stage_excess(100, 10, w, 0.5) == pytest.approx(expected, rel=1e-14)
+
+
+def test_late_stage_excess_is_the_leading_term_of_the_model_integral() -> None:
+    """(1/a) int_0^{a/e} e^{-w}/log(a/w) dw, by mpmath, equals (1 - gamma/log a + O(log^-2 a)) / (a log a)."""
+    mp = pytest.importorskip("mpmath")
+    for a_val in (1e6, 1e12):
+        a_m = mp.mpf(a_val)
+        integral = mp.quad(lambda w_, a_=a_m: mp.exp(-w_) / mp.log(a_ / w_), [0, 1, 10, 50, a_m / mp.e]) / a_m
+        # with X = 1 prompt, n T = a / 2: late_stage_excess * log s = 1 / (a log a)
+        leading = srlm.late_stage_excess(int(a_val // 2), 1, np.array([1.0]), 1.0) * np.log(2.0)
+        ratio = float(integral) / leading
+        assert abs(ratio - (1 - float(mp.euler) / np.log(a_val))) < 2 / np.log(a_val) ** 2
+
+
+def test_late_stage_excess_bad_input() -> None:
+    with pytest.raises(ValueError, match="weights must be a probability vector"):
+        srlm.late_stage_excess(10, 5, np.array([0.5, 0.6]), 1.0)
+    with pytest.raises(ValueError, match="must exceed e"):
+        srlm.late_stage_excess(1, 1, np.full(4, 0.25), 1.0)
+    with pytest.raises(ValueError, match="rounds must be >= 1"):
+        srlm.late_stage_excess(10, 0, np.array([1.0]), 1.0)
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        srlm.late_stage_excess(10, 5, np.array([1.0]), 0.0)

@@ -54,3 +54,23 @@ def test_bad_input(policy: srlm.TabularPolicy, rng: np.random.Generator) -> None
         srlm.RoundData(np.array([0]), np.array([0]), np.array([0]), np.array([np.inf]))
     with pytest.raises(ValueError, match="rows must have entries"):
         srlm.sample_categorical([[1.0]], [1], rng)
+
+
+def test_wide_rows_use_the_sort_and_give_the_direct_count() -> None:
+    """The sort path (wide rows, many draws) against a direct per-draw count, with zeros and ties."""
+    gen = np.random.default_rng(3)
+    probs = gen.dirichlet(np.full(60, 0.3), size=7)
+    probs[probs < 0.01] = 0.0
+    rows = gen.integers(0, 7, 5000)
+    draws = srlm.sample_categorical(probs, rows, np.random.default_rng(4))
+    cdf = np.cumsum(probs, axis=1)
+    u = np.random.default_rng(4).random(rows.size) * cdf[rows, -1]
+    direct = np.minimum([(cdf[r] <= t).sum() for r, t in zip(rows, u, strict=True)], 59)
+    np.testing.assert_array_equal(draws, direct)
+    assert np.all(probs[rows, draws] > 0)
+    # a threshold exactly equal to a table entry counts that entry (<=)
+    from srlm.sampling import _count_at_most
+
+    table = np.array([[0.25, 0.5, 0.5, 1.0]])
+    np.testing.assert_array_equal(_count_at_most(table, np.zeros(4, dtype=np.intp), np.array([0.0, 0.25, 0.5, 0.99])),
+                                  [0, 1, 3, 3])
