@@ -13,9 +13,11 @@ The self-rewarding step :math:`\pi^{s}/Z` (:math:`s = 1 + 1/\beta`) is again suc
     b_L \equiv 1,\qquad b_l(q) = \sum_v T_l(v|q)^s\, b_{l+1}(q v),\qquad
     T'_l(v|q) = T_l(v|q)^s\, b_{l+1}(q v) / b_l(q),
 
-so the population dynamics of Chapter 1 run exactly on sequences without enumerating
-:math:`|V|^L` responses.  The mode is found by Viterbi (max-product) recursion.  All
-recursions run in log space and are vectorised over states (hence over prompts).
+so the population dynamics of paper §3 (:math:`\pi_{t+1} \propto \pi_t^{1+1/\beta}`) run exactly
+on sequences without enumerating :math:`|V|^L` responses.  The mode is found by Viterbi
+(max-product) recursion, the :math:`k` most likely sequences by its :math:`k`-best variant (which
+gives the margin :math:`\gamma(x) = \log\pi(\hat y|x) - \max_{y \ne \hat y}\log\pi(y|x)` of paper
+Def. 5.2).  All recursions run in log space and are vectorised over states (hence over prompts).
 """
 
 from __future__ import annotations
@@ -214,6 +216,55 @@ class MarkovPolicy:
             q = self._next(q, tokens[:, pos])
         return tokens, logp
 
+    def k_best(self, init: ArrayLike, k: int = 2) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        r"""The ``k`` most likely sequences and their log-probabilities, exactly (``k``-best max-product DP).
+
+        Let :math:`m_l^{(1)}(q) \ge \dots \ge m_l^{(k)}(q)` be the ``k`` largest suffix log-probabilities
+        :math:`\sum_{j \ge l}\log T_j(y_j|s_j)` over suffixes from state :math:`q` at position :math:`l`
+        (:math:`m_L^{(1)} = 0`, :math:`m_L^{(r)} = -\infty` for :math:`r > 1`).  Distinct pairs (first token
+        :math:`v`, rank :math:`j` of the rest) give distinct suffixes, so
+
+        .. math::
+
+            \{m_l^{(r)}(q)\}_{r \le k} = \text{top-}k\,\{\log T_l(v|q) + m_{l+1}^{(j)}(qv) : v \in V, j \le k\}.
+
+        Returns tokens of shape ``(m, k, L)`` and log-probabilities ``(m, k)``, sorted decreasingly
+        (ties: smaller first token, then smaller rank).  Ranks beyond :math:`|V|^L` get
+        :math:`-\infty` and token id ``-1``.  ``k = 1`` is :meth:`viterbi`.
+        """
+        q = self._states(init)
+        kk = check_int(k, "k", minimum=1)
+        s_, v_ = self.n_states, self.vocab_size
+        nxt = self._next(np.arange(s_)[:, None], np.arange(v_)[None, :])
+        best = np.full((s_, kk), -np.inf)
+        best[:, 0] = 0.0
+        choice = np.empty((self.length, s_, kk), dtype=np.int64)
+        for pos in range(self.length - 1, -1, -1):
+            cand = (self.log_trans[pos][:, :, None] + best[nxt]).reshape(s_, v_ * kk)  # index v * k + j
+            order = np.argsort(-cand, axis=1, kind="stable")[:, :kk]
+            choice[pos] = order
+            best = np.take_along_axis(cand, order, axis=1)
+        logp = best[q]
+        tokens = np.full((q.size, kk, self.length), -1, dtype=np.int64)
+        state = np.repeat(q[:, None], kk, axis=1)
+        rank = np.repeat(np.arange(kk)[None, :], q.size, axis=0)
+        alive = np.isfinite(logp)
+        for pos in range(self.length):
+            c = choice[pos][state, rank]
+            v, rank = c // kk, c % kk
+            tokens[:, :, pos] = np.where(alive, v, -1)
+            state = self._next(state, v)
+        return tokens, logp
+
+    def log_margin(self, init: ArrayLike) -> NDArray[np.float64]:
+        r"""Margin :math:`\gamma(x) = \log\pi(\hat y|x) - \max_{y \ne \hat y}\log\pi(y|x)` per prompt (paper Def. 5.2).
+
+        Exact, from the two most likely sequences (:meth:`k_best` with ``k = 2``); zero on a tie.
+        """
+        _, logp = self.k_best(init, 2)
+        out: NDArray[np.float64] = logp[:, 0] - logp[:, 1]
+        return out
+
     def greedy(self, init: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Greedy decoding (most likely next token, ties to the smallest) and its log-probability."""
         q = self._states(init)
@@ -283,7 +334,8 @@ class MarkovPolicy:
         with :math:`\Delta r = \log\pi(y) - \log\pi(y')` (+ Gaussian noise).  With free log-ratios
         :math:`h_l(q, v)`, :math:`\log\pi_h(y) - \log\pi(y) = \sum_l h_l(s_l, y_l)` up to normalisation,
         so the loss is linear least squares in :math:`h`; the minimum-norm solution (LSQR from 0)
-        gives weights :math:`T_l e^{h_l}`, renormalised by :meth:`reweight`.
+        gives weights :math:`T_l e^{h_l}`, renormalised by :meth:`reweight`.  With exact labels and enough
+        triples it equals :meth:`temper` (:math:`h = \log T/\beta` up to the normalisation gauge).
         """
         q0 = self._states(init)
         m = check_int(n, "n", minimum=1)
@@ -297,8 +349,14 @@ class MarkovPolicy:
         diff = self.sequence_logprob(start, y1) - self.sequence_logprob(start, y2)
         if sigma > 0:
             diff = diff + sigma * gen.standard_normal(m)
-        design = self._path_features(start, y1) - self._path_features(start, y2)
-        h = lsqr(b * design, diff, atol=1e-12, btol=1e-12, iter_lim=10_000)[0]
+        design = (self._path_features(start, y1) - self._path_features(start, y2)).tocsr()
+        design.eliminate_zeros()
+        # The minimum-norm solution vanishes on transitions no triple uses: solve on the used columns only.
+        used, local = np.unique(design.indices, return_inverse=True)
+        sub = csr_matrix((b * design.data, local.ravel(), design.indptr), shape=(m, used.size))
+        h = np.zeros(design.shape[1])
+        if used.size:
+            h[used] = lsqr(sub, diff, atol=1e-12, btol=1e-12, iter_lim=10_000)[0]
         return self.reweight(self.log_trans + h.reshape(self.log_trans.shape))
 
     def _path_features(self, init: NDArray[np.int64], tokens: NDArray[np.int64]) -> csr_matrix:

@@ -1,4 +1,4 @@
-r"""Effective dimension of a feature covariance and its bounds (paper Cor 6.4, Remark 6.5; App. G).
+r"""Effective dimension of a feature covariance and its bounds (paper Cor 6.4, Remark 6.5; App. G, Lemma G.4).
 
 For a covariance :math:`\Sigma` with eigenvalues :math:`\lambda_1 \ge \lambda_2 \ge \dots \ge \lambda_d \ge 0`,
 
@@ -8,7 +8,7 @@ For a covariance :math:`\Sigma` with eigenvalues :math:`\lambda_1 \ge \lambda_2 
     = \sum_i \frac{\lambda_i}{\lambda_i + \lambda} \le d,
 
 non-increasing in :math:`\lambda > 0`.  Three decay regimes (paper Assumption G.3) have
-closed-form bounds:
+closed-form bounds (paper Lemma G.4 (A)–(C), in the companion forms proved in the book):
 
 - exponential, :math:`\lambda_i \le C e^{-c i}`:
   :math:`d_{\mathrm{eff}}(\lambda) \le \log_+(C/\lambda)/c + 1 + 1/(e^c - 1)`;
@@ -16,6 +16,10 @@ closed-form bounds:
   :math:`d_{\mathrm{eff}}(\lambda) \le 1 + (C/\lambda)^{1/\alpha}\,\alpha/(\alpha - 1)`;
 - spiked, :math:`k` large eigenvalues and a tail:
   :math:`d_{\mathrm{eff}}(\lambda) \le k + \sum_{i > k}\lambda_i/\lambda`.
+
+The decay assumptions are upper *envelopes*: for a given exponent the best constant is the
+smallest one under which the whole spectrum lies, :math:`C(\alpha) = \max_i \lambda_i i^{\alpha}`
+(polynomial) or :math:`C(c) = \max_i \lambda_i e^{c i}` (exponential).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from srlm._validate import as_float_array, check_finite, check_int, check_positive
+from srlm._validate import as_float_array, check_finite, check_int, check_positive, check_scalar
 
 __all__ = [
     "effective_dimension",
@@ -36,6 +40,9 @@ __all__ = [
     "exponential_bound",
     "polynomial_bound",
     "spiked_bound",
+    "best_spiked_bound",
+    "polynomial_envelope",
+    "exponential_envelope",
 ]
 
 
@@ -111,13 +118,19 @@ def spiked_spectrum(d: int, k: int, spike: float, tail_mass: float) -> NDArray[n
 
 
 def exponential_bound(lam: float, C: float, c: float) -> float:
-    r"""Lemma 10.1: :math:`\log_+(C/\lambda)/c + 1 + 1/(e^c - 1)`."""
+    r"""Exponential decay (paper Lemma G.4(A)): :math:`\log_+(C/\lambda)/c + 1 + 1/(e^c - 1)`.
+
+    Valid for every spectrum with :math:`\lambda_i \le C e^{-ci}`, :math:`i \ge 1`.
+    """
     lm, cc, rate = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(c, "c")
     return max(math.log(cc / lm), 0.0) / rate + 1.0 + 1.0 / math.expm1(rate)
 
 
 def polynomial_bound(lam: float, C: float, alpha: float) -> float:
-    r"""Lemma 10.2: :math:`1 + (C/\lambda)^{1/\alpha}\,\alpha/(\alpha - 1)` (:math:`\alpha > 1`)."""
+    r"""Polynomial decay (paper Lemma G.4(B)): :math:`1 + (C/\lambda)^{1/\alpha}\,\alpha/(\alpha - 1)`.
+
+    Valid for every spectrum with :math:`\lambda_i \le C i^{-\alpha}`, :math:`i \ge 1`, and :math:`\alpha > 1`.
+    """
     lm, cc, a = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(alpha, "alpha")
     if a <= 1:
         raise ValueError(f"alpha must be > 1, got {a}")
@@ -125,9 +138,57 @@ def polynomial_bound(lam: float, C: float, alpha: float) -> float:
 
 
 def spiked_bound(eigenvalues: ArrayLike, k: int, lam: float) -> float:
-    r"""Lemma 10.3: :math:`k + \sum_{i>k}\lambda_i/\lambda` with the eigenvalues sorted decreasingly."""
+    r"""Spike plus tail (paper Lemma G.4(C)): :math:`k + \sum_{i>k}\lambda_i/\lambda`.
+
+    The eigenvalues are sorted decreasingly first.
+    """
     ev = np.sort(_check_spectrum(eigenvalues))[::-1]
     kk = check_int(k, "k", minimum=0)
     if kk > ev.size:
         raise ValueError(f"k must be <= the number of eigenvalues {ev.size}")
     return kk + float(ev[kk:].sum()) / check_positive(lam, "lam")
+
+
+def best_spiked_bound(eigenvalues: ArrayLike, lam: float) -> tuple[float, int]:
+    r""":math:`\min_{0 \le k \le d}\,[k + \sum_{i>k}\lambda_i/\lambda]` and the smallest minimising :math:`k`.
+
+    The minimum is at :math:`k = \#\{i : \lambda_i > \lambda\}` (adding index :math:`i` changes the bound by
+    :math:`1 - \lambda_i/\lambda`); it never exceeds :math:`\min(d, \operatorname{tr}\Sigma/\lambda)`.
+    """
+    ev = np.sort(_check_spectrum(eigenvalues))[::-1]
+    lm = check_positive(lam, "lam")
+    tails = np.concatenate([np.cumsum(ev[::-1])[::-1], [0.0]])  # tails[k] = sum_{i > k} lambda_i
+    vals = np.arange(ev.size + 1) + tails / lm
+    k = int(np.argmin(vals))
+    return float(vals[k]), k
+
+
+def polynomial_envelope(eigenvalues: ArrayLike, alpha: float) -> float:
+    r"""Smallest :math:`C` with :math:`\lambda_i \le C i^{-\alpha}` for all :math:`i`.
+
+    That is :math:`C(\alpha) = \max_i \lambda_i i^{\alpha}`.  Eigenvalues are sorted decreasingly first
+    (index :math:`i = 1` is the largest).
+    """
+    ev = np.sort(_check_spectrum(eigenvalues))[::-1]
+    a = check_scalar(alpha, "alpha")
+    if a < 0:
+        raise ValueError(f"alpha must be >= 0, got {a}")
+    with np.errstate(over="ignore"):
+        out = float(np.max(ev * np.arange(1, ev.size + 1, dtype=float) ** a))
+    if not math.isfinite(out):
+        raise ValueError(f"the envelope constant overflows for alpha = {a}")
+    return out
+
+
+def exponential_envelope(eigenvalues: ArrayLike, c: float) -> float:
+    r"""Smallest :math:`C` with :math:`\lambda_i \le C e^{-ci}` for all :math:`i`: :math:`\max_i \lambda_i e^{ci}`.
+
+    Eigenvalues are sorted decreasingly first (index :math:`i = 1` is the largest).
+    """
+    ev = np.sort(_check_spectrum(eigenvalues))[::-1]
+    rate = check_positive(c, "c")
+    with np.errstate(over="ignore"):
+        out = float(np.max(ev * np.exp(rate * np.arange(1, ev.size + 1))))
+    if not math.isfinite(out):
+        raise ValueError(f"the envelope constant overflows for c = {rate}")
+    return out

@@ -46,27 +46,69 @@ def test_viterbi_and_greedy_against_enumeration(small: tuple) -> None:
         assert g_logp[q] <= logp[q] + 1e-12
 
 
-@pytest.mark.parametrize("beta", [0.3, 1.0, 4.0])
+def brute_tempered(model: NGramModel, q: int, seqs: np.ndarray, power: float) -> np.ndarray:
+    """log of pi^power / sum pi^power over the full sequence distribution, by enumeration."""
+    lp = power * np.array([brute_logprob(model, q, tuple(y)) for y in seqs])
+    top = lp.max()
+    return lp - top - np.log(np.sum(np.exp(lp - top)))
+
+
+@pytest.mark.parametrize("beta", [0.3, 0.5, 1.0, 2.0, 4.0])
 def test_exact_step_equals_brute_force_tempering(small: tuple, beta: float) -> None:
     model, pol, seqs = small
     s = 1 + 1 / beta
-    two = pol.temper(beta).temper(beta)
+    one, two = pol.temper(beta), pol.temper(beta).temper(beta)
     for q in range(model.n_states):
-        lp = pol.sequence_logprob(np.full(len(seqs), q), seqs)
-        ref = s * s * lp - np.log(np.sum(np.exp(s * s * lp)))
-        np.testing.assert_allclose(two.sequence_logprob(np.full(len(seqs), q), seqs), ref, atol=1e-10)
+        init = np.full(len(seqs), q)
+        np.testing.assert_allclose(one.sequence_logprob(init, seqs), brute_tempered(model, q, seqs, s), atol=1e-10)
+        np.testing.assert_allclose(two.sequence_logprob(init, seqs), brute_tempered(model, q, seqs, s * s), atol=1e-10)
 
 
-def test_dpo_step_with_much_data_matches_exact_step(small: tuple) -> None:
+@pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])
+def test_dpo_step_with_much_data_matches_brute_force_tempering(small: tuple, beta: float) -> None:
     model, pol, seqs = small
     init = np.arange(model.n_states)
-    fitted = pol.dpo_step(init, 40_000, 1.0, np.random.default_rng(0))
-    exact = pol.temper(1.0)
+    fitted = pol.dpo_step(init, 40_000, beta, np.random.default_rng(0))
     for q in init:
         a = fitted.sequence_logprob(np.full(len(seqs), q), seqs)
-        b = exact.sequence_logprob(np.full(len(seqs), q), seqs)
+        b = brute_tempered(model, q, seqs, 1 + 1 / beta)
         top = np.argsort(b)[-20:]  # well-sampled sequences
         np.testing.assert_allclose(a[top], b[top], atol=0.05)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_k_best_against_enumeration(small: tuple, k: int) -> None:
+    model, pol, seqs = small
+    init = np.arange(model.n_states)
+    tokens, logp = pol.k_best(init, k)
+    v_tok, v_lp = pol.viterbi(init)
+    np.testing.assert_allclose(logp[:, 0], v_lp, atol=1e-12)
+    for q in init:
+        ref = np.array([brute_logprob(model, q, tuple(y)) for y in seqs])
+        order = np.argsort(-ref, kind="stable")[:k]
+        np.testing.assert_allclose(logp[q], ref[order], atol=1e-12)
+        for r in range(k):  # the returned sequences have the returned log-probabilities and are distinct
+            assert brute_logprob(model, q, tuple(tokens[q, r])) == pytest.approx(logp[q, r], abs=1e-12)
+        assert len({tuple(t) for t in tokens[q]}) == k
+
+
+def test_k_best_beyond_the_number_of_sequences() -> None:
+    model = NGramModel.fit("abba" * 5, 2, 0.5, Vocabulary("ab"))
+    tokens, logp = model.policy(2).k_best(np.array([0, 1]), 6)
+    assert np.all(np.isfinite(logp[:, :4])) and np.all(np.isneginf(logp[:, 4:]))
+    assert np.all(tokens[:, 4:] == -1)
+    np.testing.assert_allclose(np.exp(logp[:, :4]).sum(axis=1), 1.0)
+
+
+def test_margin_pinned_and_scaled_by_tempering(small: tuple) -> None:
+    model, pol, seqs = small
+    init = np.arange(model.n_states)
+    gamma = pol.log_margin(init)
+    for q in init:
+        ref = np.sort([brute_logprob(model, q, tuple(y)) for y in seqs])[::-1]
+        assert gamma[q] == pytest.approx(ref[0] - ref[1], abs=1e-12)
+    # log pi_{t+1} = s log pi_t - log Z: every log-probability gap is multiplied by s = 1 + 1/beta
+    np.testing.assert_allclose(pol.temper(0.5).log_margin(init), 3.0 * gamma, atol=1e-10)
 
 
 def test_sampling_frequencies(small: tuple) -> None:
@@ -110,6 +152,10 @@ def test_bad_input(small: tuple) -> None:
         pol.viterbi([99])
     with pytest.raises(ValueError, match="beta must be > 0"):
         pol.temper(0.0)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        pol.k_best([0], 0)
+    with pytest.raises(TypeError, match="initial states"):
+        pol.k_best([0.5], 2)
     with pytest.raises(ValueError, match="alphabet must be"):
         Vocabulary("aa")
     with pytest.raises(ValueError, match="log_trans must have shape"):
