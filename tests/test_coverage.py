@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULT_KINDS = ("theorem", "lemma", "proposition", "corollary")
+# Labelled remarks are listed too: they hold the approximations and the paper's unproved claims.
+RESULT_KINDS = ("theorem", "lemma", "proposition", "corollary", "remark")
 
 
 def chapter_labels() -> dict[str, str]:
