@@ -593,9 +593,10 @@ glue("ch7_exact_wrong_n8000_max", f"{wrong_exact[1].max():.3f}", display=False)
 # {glue:text}`ch7_slope_se` (bootstrap standard error): close to the $-1/2$ of a
 # $\sqrt{1/n}$ rate, though it describes *correctness*, which the theorem does not
 # bound. With exact labels the error falls much faster in $n$ — at $n = 8\,000$ the
-# largest of 5 runs is {glue:text}`ch7_exact_wrong_n8000_max` — because a change needs
-# the mode to be left out of a round's sampled group, whose probability decays
-# exponentially in the number of triples per prompt.
+# largest of 5 runs is {glue:text}`ch7_exact_wrong_n8000_max` — because a change needs a
+# sampled group of compared responses that does not contain the mode (for example, the
+# mode not sampled at all), whose probability decays exponentially in the number of
+# triples per prompt.
 #
 # ## (vi) Rounds to reach κ ≤ 1.1 against κ₀
 #

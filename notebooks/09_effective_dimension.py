@@ -103,10 +103,12 @@ sp.simplify(tail.subs(q, sp.exp(-c)))
 # $g(\lambda) = \text{bound} - d_{\mathrm{eff}}(\lambda; Ce^{-ci})$. For $c = 1/2$ we minimise and
 # maximise $g$ over $\lambda \in [10^{-12}C, C]$ (a grid over $\log\lambda$, refined by bounded scalar
 # optimisation): the excess lies between {glue:text}`ch9_exp_gap_min` (at $\lambda = C$) and
-# {glue:text}`ch9_exp_gap_max`, approached as $\lambda \to 0$; the limit is
-# $3/2 + 1/(e^c - 1)$ to within {glue:text}`ch9_exp_gap_limit_err` (the sum
-# $\sum_i 1/(1 + e^{c(i - i_0)})$, $i_0 = \log(C/\lambda)/c$, is $i_0 - 1/2$ up to an exponentially
-# small periodic term). So the bound is sharp in its leading term (relative excess → 0) and loose
+# {glue:text}`ch9_exp_gap_max`, approached as $\lambda \to 0$. The sum
+# $\sum_i 1/(1 + e^{c(i - i_0)})$, $i_0 = \log(C/\lambda)/c$, is $i_0 - 1/2$ plus a term periodic in
+# $i_0$ (Poisson summation), so the excess oscillates with $i_0 \bmod 1$ about its average
+# $3/2 + 1/(e^c - 1)$. Its amplitude is $(4\pi/c)\,e^{-2\pi^2/c}$ to leading order: for $c = 1/2$ the excess tends to
+# that average to within {glue:text}`ch9_exp_gap_limit_err`, but for fast decay ($c \gtrsim 5$) it
+# keeps oscillating and has no limit. So the bound is sharp in its leading term (relative excess → 0) and loose
 # by an additive constant, about $1/c$ for slow decay.
 
 # %%
