@@ -138,7 +138,7 @@ for p_val in (0.01, 0.05, 0.1, 0.2, 1 / 3, 0.4, 0.45, 0.49):
             probs = np.sort(np.exp(model.sequence_logprobs()[0]))[::-1]
             assert abs(probs[0] - p_val) < 1e-12 and probs[1] < p_val
             for rule in srlm.TIE_BREAKS:  # p < 1/2: no tie at the first step, every rule misses
-                assert not np.array_equal(srlm.greedy_decode(model, rule)[0], srlm.exact_mode(model)[0])
+                assert not np.array_equal(srlm.greedy_decode(model, rule)[0], srlm.mode(model)[0])
             built += 1
 glue("ch4_built", f"{built}", display=False)
 glue("ch4_refused", f"{refused}", display=False)
@@ -284,7 +284,7 @@ q_l
 # **Check on random models, and the figure.** We draw $40\,000$ random models
 # ($|V| = 3$, $L = 4$; Dirichlet next-token tables with concentrations from $0.05$ to
 # $1$, so the mode's probability spans $(0, 1)$) in five independent batches of
-# $8\,000$ (five seeds), decode greedily, find the exact mode by enumeration, and plot
+# $8\,000$ (five seeds), decode greedily, find the exact mode (`srlm.mode`, a max-product recursion), and plot
 # how often they agree against $\pi(y^\star)$.
 
 # %%
@@ -294,7 +294,7 @@ for k in range(5):
     for conc in (0.05, 0.15, 0.4, 1.0):
         model = srlm.AutoregressivePolicy.random(gen, n_prompts=2_000, vocab=3, length=4, concentration=conc)
         g_tok, _ = srlm.greedy_decode(model)
-        m_tok, m_lp = srlm.exact_mode(model)
+        m_tok, m_lp = srlm.mode(model)
         mode_p.append(np.exp(m_lp))
         agree_all.append(np.all(g_tok == m_tok, axis=1))
         seed_of.append(np.full(2_000, k))

@@ -37,6 +37,7 @@ import numpy as np
 from myst_nb import glue
 from scipy.optimize import brentq
 
+import srlm
 from srlm.ngram import NGramModel, normalise_text
 from srlm.text import corpus_sha256, docstring_corpus
 
@@ -116,8 +117,8 @@ top_tok, top_lp = policy.k_best(states, 2)
 mode_tokens, mode_logp = top_tok[:, 0], top_lp[:, 0]
 gamma = top_lp[:, 0] - top_lp[:, 1]  # margin of paper Def. 5.2 for r = log pi, per state
 mu = np.exp(mode_logp)  # mode probability max_y pi(y|x), per state
-greedy_tokens, greedy_logp = policy.greedy(states)
-assert np.allclose(policy.viterbi(states)[1], mode_logp, atol=1e-12) and np.all(greedy_logp <= mode_logp + 1e-12)
+greedy_tokens, greedy_logp = srlm.greedy_decode(policy, prompts=states)
+assert np.allclose(srlm.mode(policy, states)[1], mode_logp, atol=1e-12) and np.all(greedy_logp <= mode_logp + 1e-12)
 
 logt = np.log(model.probs)
 grid = np.stack(np.meshgrid(*[np.arange(V)] * 4, indexing="ij"), -1).reshape(-1, 4)
@@ -301,13 +302,13 @@ for b in betas:
     pol, rows, inv_rows = policy, [], []
     for _t in range(T + 1):
         t_tok, t_lp = pol.k_best(states, 2)
-        g_tok, _ = pol.greedy(states)
+        g_tok, _ = srlm.greedy_decode(pol, prompts=states)
         inv_rows.append(np.exp(-t_lp[:, 0]))
         rows.append((law @ inv_rows[-1], law @ np.all(g_tok == t_tok[:, 0], axis=1), law @ np.exp(t_lp[:, 0]),
                      np.exp(t_lp[support, 0]).min()))
         assert np.all(t_tok[support, 0] == mode_tokens[support])  # the mode never moves
         assert np.allclose((t_lp[:, 0] - t_lp[:, 1])[support], (1 + 1 / b) ** _t * gamma[support], rtol=1e-8)
-        pol = pol.temper(b)
+        pol = srlm.temper(pol, b)
     dyn[b] = np.array(rows)
     kappa_t_sets[b] = np.array([[r[init[s]].mean() for r in inv_rows] for s in SEEDS])
     assert np.all(np.diff(dyn[b][:, 0]) < 0)  # kappa falls
@@ -361,7 +362,7 @@ for n in LOOP_NS:
     for s in LOOP_SEEDS:
         g, pol, rows = np.random.default_rng([s, n]), policy, []
         for _t in range(7):
-            m_tok, m_lp = pol.viterbi(init[s])
+            m_tok, m_lp = srlm.mode(pol, init[s])
             rows.append((float(np.mean(np.exp(-m_lp))), np.mean(np.all(m_tok == mode_tokens[init[s]], axis=1))))
             pol = pol.dpo_step(init[s], n, 1.0, g)
         runs.append(rows)
@@ -413,7 +414,7 @@ for n, runs in loop.items():
 order = np.argsort(inv_conf[support], kind="stable")
 sup_states, mass = states[support][order], np.cumsum(law[support][order])
 best, worst = sup_states[mass <= 0.1], sup_states[mass >= 0.9]
-_, after_lp = policy.temper(1.0).viterbi(states)
+_, after_lp = srlm.mode(srlm.temper(policy, 1.0), states)
 
 
 def mean_under_law(values: np.ndarray, idx: np.ndarray) -> float:

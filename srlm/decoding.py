@@ -3,8 +3,9 @@ r"""Decoding autoregressive policies: greedy, the exact mode, and the trap of pa
 Greedy decoding picks :math:`y_l = \arg\max_v \pi(v \mid x, y_{<l})` for
 :math:`l = 1, \dots, L`, breaking ties by a fixed deterministic rule: towards the
 **smallest** token index (the default) or the **largest**.  The exact mode
-:math:`\arg\max_y \pi(y \mid x)` is found by enumerating all :math:`|V|^L` sequences
-(ties again towards the smallest sequence index).
+:math:`\arg\max_y \pi(y \mid x)` is :func:`mode` (backward max-product recursion over the
+prefix tree; ties towards the smallest sequence index).  Both work for every
+:class:`~srlm.protocol.Policy`.
 
 :func:`trap_construction` builds, for :math:`p < 1/2`, a model whose unique mode
 has probability exactly :math:`p` while greedy decoding returns another sequence:
@@ -24,85 +25,37 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from srlm._validate import check_in_interval, check_int, check_scalar
-from srlm.autoregressive import MAX_SEQUENCES, AutoregressivePolicy
+from srlm._validate import check_in_interval, check_int, check_scalar, check_size_power
+from srlm.autoregressive import MAX_SEQUENCES, AutoregressivePolicy, index_to_tokens
+from srlm.protocol import TIE_BREAKS, Policy, check_policy_protocol, check_prompts, check_tie_break
+from srlm.protocol import mode as mode
 
 __all__ = [
     "TIE_BREAKS",
-    "exact_mode",
     "greedy_decode",
     "index_to_tokens",
     "min_length_binary",
+    "mode",
     "trap_conditions",
     "trap_construction",
 ]
 
 
-#: The deterministic tie-break rules implemented by :func:`greedy_decode`.
-TIE_BREAKS = ("smallest", "largest")
-
-
-def _check_tie_break(tie_break: object) -> str:
-    if not isinstance(tie_break, str) or tie_break not in TIE_BREAKS:
-        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-    return tie_break
-
-
-def _check_ar(policy: object) -> AutoregressivePolicy:
-    if not isinstance(policy, AutoregressivePolicy):
-        raise TypeError(f"policy must be an AutoregressivePolicy, got {type(policy).__name__}")
-    return policy
-
-
-def index_to_tokens(index: NDArray[np.intp], vocab: int, length: int) -> NDArray[np.intp]:
-    """Base-``vocab`` digits of sequence indices (first token most significant), shape ``(..., length)``."""
-    v = check_int(vocab, "vocab", minimum=2)
-    ell = check_int(length, "length", minimum=1)
-    idx = np.asarray(index)
-    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError("index must be an integer array")
-    if idx.size and (idx.min() < 0 or idx.max() >= v**ell):
-        raise ValueError(f"index must lie in 0..{v**ell - 1}")
-    powers = v ** np.arange(ell - 1, -1, -1)
-    out: NDArray[np.intp] = ((idx[..., None] // powers) % v).astype(np.intp)
-    return out
-
-
 def greedy_decode(
-    policy: AutoregressivePolicy, tie_break: str = "smallest"
+    policy: Policy, tie_break: str = "smallest", *, prompts: ArrayLike | None = None
 ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-    r"""Greedy sequences and their log-probabilities, vectorised over prompts.
+    r"""Greedy responses and their log-probabilities for any :class:`~srlm.protocol.Policy`.
 
-    Returns ``(tokens, logprob)`` with ``tokens`` of shape ``(prompts, L)``.  At each
-    step the most likely next token is taken; exact ties go to the smallest token index
-    (``tie_break="smallest"``) or to the largest (``tie_break="largest"``).
+    Returns ``(responses, logprob)`` (for sequence policies ``responses`` has shape ``(prompts, L)``).
+    At each step the most likely next token is taken; exact ties go to the smallest token index
+    (``tie_break="smallest"``) or to the largest (``tie_break="largest"``).  ``prompts=None``: every
+    prompt id (``policy.greedy(prompts, tie_break)``).
     """
-    pol = _check_ar(policy)
-    rule = _check_tie_break(tie_break)
-    rows = np.arange(pol.n_prompts)
-    prefix = np.zeros(pol.n_prompts, dtype=np.intp)
-    tokens = np.zeros((pol.n_prompts, pol.length), dtype=np.intp)
-    logprob = np.zeros(pol.n_prompts)
-    for pos, tab in enumerate(pol.tables):
-        cond = tab[rows, prefix]
-        nxt = np.argmax(cond, axis=1) if rule == "smallest" else pol.vocab - 1 - np.argmax(cond[:, ::-1], axis=1)
-        tokens[:, pos] = nxt
-        logprob += np.log(cond[rows, nxt])
-        prefix = prefix * pol.vocab + nxt
-    return tokens, logprob
-
-
-def exact_mode(policy: AutoregressivePolicy) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-    r"""The mode :math:`\arg\max_y \pi(y \mid x)` by exhaustive enumeration of :math:`V^L`.
-
-    Returns ``(tokens, logprob)``; ties go to the smallest sequence index.
-    """
-    pol = _check_ar(policy)
-    seq = pol.sequence_logprobs()
-    best = np.argmax(seq, axis=1)
-    return index_to_tokens(best, pol.vocab, pol.length), seq[np.arange(pol.n_prompts), best]
+    pol = check_policy_protocol(policy)
+    rule = check_tie_break(tie_break)
+    return pol.greedy(check_prompts(prompts, pol.n_prompts), rule)
 
 
 def trap_conditions(p: float, eta: float, vocab: int, length: int) -> dict[str, bool]:
@@ -128,7 +81,7 @@ def trap_conditions(p: float, eta: float, vocab: int, length: int) -> dict[str, 
     ell = check_int(length, "length", minimum=1)
     rest = 1.0 - 2.0 * pp - e
     tol = 1e-12
-    cont = float(v) ** (ell - 1)
+    cont = math.inf if (ell - 1) * math.log(v) > 700 else float(v) ** (ell - 1)
     rest_ok = rest <= tol or (v >= 3 and rest / (v - 2) < pp + e and rest / ((v - 2) * cont) < pp)
     return {
         "p_below_half_room": rest >= -tol and e >= 0,
@@ -169,9 +122,8 @@ def trap_construction(
     pp = check_in_interval(p, "p", 0.0, 0.5, closed_high=True)
     v = check_int(vocab, "vocab", minimum=2)
     ell = check_int(length, "length", minimum=2)
-    rule = _check_tie_break(tie_break)
-    if v**ell > MAX_SEQUENCES:
-        raise ValueError(f"vocab**length = {v}**{ell} exceeds the enumeration limit {MAX_SEQUENCES}")
+    rule = check_tie_break(tie_break)
+    check_size_power(v, ell, MAX_SEQUENCES, "vocab**length")
     e = (1 - 2 * pp if v == 2 else (1 - 2 * pp) / 2) if eta is None else check_scalar(eta, "eta")
     cond = trap_conditions(pp, e, v, ell)
     for name, ok in cond.items():

@@ -25,11 +25,13 @@ from srlm._validate import (
     check_positive,
     check_probability_table,
 )
-from srlm.policies import TabularPolicy, _log_softmax_rows, check_finite_or_neginf, check_policy, log_normalize
+from srlm.policies import TabularPolicy, check_finite_or_neginf, check_policy, log_normalize
+from srlm.protocol import Policy, check_policy_protocol
 
 __all__ = [
     "self_reward",
     "reward_differences",
+    "log_sharpening_exponent",
     "sharpening_exponent",
     "gibbs_step",
     "iterate_self_rewarding",
@@ -77,19 +79,41 @@ def reward_differences(
     return out
 
 
-def sharpening_exponent(beta: float, rounds: int) -> float:
-    r"""The exponent :math:`s^T = (1 + 1/\beta)^T` of the iterated closed form.
-
-    Returns ``inf`` (not an error) when :math:`s^T` exceeds the float range; the
-    policy functions below treat that as the limit :math:`T \to \infty`.
-    """
+def _exponent(beta: float, rounds: int) -> float:
+    """:math:`(1 + 1/\beta)^T`, ``inf`` past the float range (the limit used by the closed form)."""
     b = check_positive(beta, "beta")
     t = check_int(rounds, "rounds", minimum=0)
     with np.errstate(over="ignore"):
         return float(np.power(1.0 + 1.0 / b, float(t)))
 
 
-def gibbs_step(policy: TabularPolicy, beta: float, reward: ArrayLike | None = None) -> TabularPolicy:
+def log_sharpening_exponent(beta: float, rounds: int) -> float:
+    r""":math:`\log s^T = T \log(1 + 1/\beta)` (finite for every finite :math:`\beta > 0` and :math:`T`)."""
+    b = check_positive(beta, "beta")
+    t = check_int(rounds, "rounds", minimum=0)
+    log_s = float(np.log1p(1.0 / b)) if 1.0 / b < 1e300 else -float(np.log(b))
+    return t * log_s
+
+
+def sharpening_exponent(beta: float, rounds: int) -> float:
+    r"""The exponent :math:`s^T = (1 + 1/\beta)^T` of the iterated closed form.
+
+    Raises
+    ------
+    OverflowError
+        When :math:`s^T` exceeds the float64 range (use :func:`log_sharpening_exponent`);
+        :func:`iterate_self_rewarding` handles that case as the limit :math:`T \to \infty`.
+    """
+    e = _exponent(beta, rounds)
+    if not np.isfinite(e):
+        raise OverflowError(
+            f"(1 + 1/beta)**rounds overflows float64 for beta = {beta!r}, rounds = {rounds!r}; "
+            "use log_sharpening_exponent"
+        )
+    return e
+
+
+def gibbs_step(policy: Policy, beta: float, reward: ArrayLike | None = None) -> Policy:
     r"""One exact KL-regularised step in its Gibbs form (paper §3, Eq. 4; App. C.2, Eq. 12–14).
 
     .. math::
@@ -103,16 +127,19 @@ def gibbs_step(policy: TabularPolicy, beta: float, reward: ArrayLike | None = No
     Parameters
     ----------
     policy
-        The current policy :math:`\pi_t`.
+        The current policy :math:`\pi_t`: any :class:`~srlm.protocol.Policy` when ``reward`` is
+        ``None`` (then this is ``policy.temper(beta)``, exact at the sequence level for sequence
+        families), a :class:`~srlm.policies.TabularPolicy` with an explicit ``reward``.
     beta
         KL weight :math:`\beta > 0`.
     reward
         Optional reward table of the same shape (finite or ``-inf``).
     """
-    check_policy(policy)
+    check_policy_protocol(policy)
     b = check_positive(beta, "beta")
-    if reward is None:  # tempering: pi^(1 + 1/beta), one fused pass
-        return policy.with_logp(_log_softmax_rows(policy.logp, 1.0 + 1.0 / b))
+    if reward is None:  # tempering: pi^(1 + 1/beta)
+        return policy.temper(b)
+    policy = check_policy(policy)
     r = check_finite_or_neginf(reward, "reward")
     if r.shape != policy.logp.shape:
         raise ValueError(f"reward must have shape {policy.logp.shape}, got {r.shape}")
@@ -132,7 +159,7 @@ def iterate_self_rewarding(policy: TabularPolicy, beta: float, rounds: int) -> T
     result is the limit, uniform on the set of modes of :math:`\pi_0`.
     """
     check_policy(policy)
-    e = sharpening_exponent(beta, rounds)
+    e = _exponent(beta, rounds)
     shifted = policy.logp - policy.logp.max(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = np.where(shifted == 0.0, 0.0, shifted * e)
@@ -204,7 +231,9 @@ def kl_step_numerical(
         support = np.flatnonzero(np.isfinite(policy.logp[x]) & np.isfinite(r[x]))
         logp, rx = policy.logp[x, support], r[x, support]
 
-        def negobj(ell: NDArray[np.float64], logp: NDArray[np.float64] = logp, rx: NDArray[np.float64] = rx):
+        def negobj(
+            ell: NDArray[np.float64], logp: NDArray[np.float64] = logp, rx: NDArray[np.float64] = rx
+        ) -> tuple[float, NDArray[np.float64]]:
             q = softmax(ell)
             logq = ell - np.log(np.sum(np.exp(ell - ell.max()))) - ell.max()
             g = rx - b * (logq - logp + 1.0)

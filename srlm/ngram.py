@@ -22,29 +22,30 @@ Def. 5.2).  All recursions run in log space and are vectorised over states (henc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.linalg import lsqr
-from scipy.special import logsumexp
 
-from srlm._validate import check_generator, check_int, check_positive, check_scalar
-from srlm.policies import check_log_probabilities
+from srlm._validate import (
+    as_float_array,
+    check_generator,
+    check_int,
+    check_log_probabilities,
+    check_positive,
+    check_probability_table,
+    check_scalar,
+    check_size_power,
+)
+from srlm.protocol import check_beta, check_prompts, check_rng, check_tie_break
+from srlm.text import DEFAULT_ALPHABET, normalise_text
 
-__all__ = ["Vocabulary", "NGramModel", "MarkovPolicy", "normalise_text"]
+__all__ = ["MarkovPolicy", "NGramModel", "Vocabulary", "normalise_text"]
 
-DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyz ."
-
-
-def normalise_text(text: str, alphabet: str = DEFAULT_ALPHABET) -> str:
-    """Lower-case ``text``, map characters outside ``alphabet`` to a space, collapse runs of spaces."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}")
-    allowed = set(alphabet)
-    out = "".join(ch if ch in allowed else " " for ch in text.lower())
-    return " ".join(out.split())
+#: Largest table (entries) an n-gram model or Markov policy may allocate.
+MAX_TABLE_ENTRIES = 2**26
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ class Vocabulary:
 
     def decode(self, ids: ArrayLike) -> str:
         """Characters of token ids."""
+        if ids is None or isinstance(ids, (str, bytes)):
+            raise TypeError(f"ids must be an integer array, got {type(ids).__name__}")
         arr = np.asarray(ids)
+        if arr.size and (arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"ids must be an integer array, got dtype {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() >= self.size):
             raise ValueError(f"ids must lie in 0..{self.size - 1}")
         return "".join(self.alphabet[int(i)] for i in arr.ravel())
@@ -96,6 +101,19 @@ class NGramModel:
     order: int
     probs: NDArray[np.float64]
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.vocab, Vocabulary):
+            raise TypeError(f"vocab must be a Vocabulary, got {type(self.vocab).__name__}")
+        k = check_int(self.order, "order", minimum=2)
+        n_states = check_size_power(self.vocab.size, k - 1, MAX_TABLE_ENTRIES // self.vocab.size, "|V|**(order-1)")
+        probs = check_probability_table(self.probs, "probs")
+        if probs.shape != (n_states, self.vocab.size):
+            raise ValueError(f"probs must have shape ({n_states}, {self.vocab.size}), got {probs.shape}")
+        probs = probs.copy()
+        probs.flags.writeable = False
+        object.__setattr__(self, "order", k)
+        object.__setattr__(self, "probs", probs)
+
     @classmethod
     def fit(cls, text: str, order: int, smoothing: float = 0.1, vocab: Vocabulary | None = None) -> NGramModel:
         r""":math:`P(v|q) = (c(q, v) + \alpha)/(c(q) + \alpha|V|)` from the counts of ``text`` (already normalised).
@@ -104,9 +122,14 @@ class NGramModel:
         smoothing, or characters outside the vocabulary.
         """
         voc = vocab if vocab is not None else Vocabulary()
+        if not isinstance(voc, Vocabulary):
+            raise TypeError(f"vocab must be a Vocabulary, got {type(voc).__name__}")
         k = check_int(order, "order", minimum=2)
         a = check_positive(smoothing, "smoothing")
-        if not isinstance(text, str) or len(text) < k:
+        check_size_power(voc.size, k - 1, MAX_TABLE_ENTRIES // voc.size, "|V|**(order-1)")
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}")
+        if len(text) < k:
             raise ValueError(f"text must be a corpus of at least order = {k} characters (got an empty or short one)")
         ids = voc.encode(text)
         v = voc.size
@@ -137,6 +160,8 @@ class NGramModel:
     def policy(self, length: int) -> MarkovPolicy:
         """The autoregressive policy over responses of ``length`` tokens (the same table at every step)."""
         ell = check_int(length, "length", minimum=1)
+        if ell * self.probs.size > MAX_TABLE_ENTRIES:
+            raise ValueError(f"length * |V|**order = {ell * self.probs.size} exceeds the limit {MAX_TABLE_ENTRIES}")
         logt = np.log(self.probs)
         return MarkovPolicy(np.broadcast_to(logt, (ell, *logt.shape)).copy(), self.vocab.size)
 
@@ -153,11 +178,16 @@ class MarkovPolicy:
     vocab_size: int
 
     def __post_init__(self) -> None:
-        lt = np.asarray(self.log_trans, dtype=np.float64)
+        lt = as_float_array(self.log_trans, "log_trans")
         v = check_int(self.vocab_size, "vocab_size", minimum=2)
         if lt.ndim != 3 or lt.shape[2] != v or lt.shape[1] % v != 0:
-            raise ValueError(f"log_trans must have shape (L, S, V) with V = {v} dividing S, got {lt.shape}")
-        object.__setattr__(self, "log_trans", check_log_probabilities(lt, "log_trans", ndim=3))
+            raise ValueError(
+                f"log_trans must have shape (L, S, V) with V = vocab_size = {v} dividing S, got {lt.shape}"
+            )
+        lt = check_log_probabilities(lt, "log_trans", ndim=3).copy()
+        lt.flags.writeable = False
+        object.__setattr__(self, "log_trans", lt)
+        object.__setattr__(self, "vocab_size", v)
 
     @property
     def length(self) -> int:
@@ -173,35 +203,59 @@ class MarkovPolicy:
         out: NDArray[np.int64] = (q * self.vocab_size + v) % self.n_states
         return out
 
-    def _states(self, init: ArrayLike) -> NDArray[np.int64]:
-        q = np.asarray(init)
-        if q.dtype == bool or not np.issubdtype(q.dtype, np.integer) or q.ndim != 1:
-            raise TypeError("initial states must be a 1-d integer array")
-        if q.size and (q.min() < 0 or q.max() >= self.n_states):
-            raise ValueError(f"initial states must lie in 0..{self.n_states - 1}")
-        return q.astype(np.int64)
+    @property
+    def n_prompts(self) -> int:
+        """Prompt ids of the protocol are the initial states: :math:`S` of them."""
+        return self.n_states
+
+    @property
+    def weights(self) -> None:
+        """A Markov policy has no prompt law of its own (pass ``prompts`` to :meth:`condition_number`)."""
+        return None
+
+    def _states(self, init: ArrayLike | None, name: str = "init") -> NDArray[np.int64]:
+        return check_prompts(init, self.n_states, name).astype(np.int64)
 
     def sequence_logprob(self, init: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
         r""":math:`\log\pi(y|x)` for token sequences ``tokens`` ``(m, L)`` from initial states ``init`` ``(m,)``."""
-        q = self._states(init)
-        y = np.asarray(tokens, dtype=np.int64)
+        return self._sequence_logprob(init, tokens, "init", "tokens")
+
+    def _sequence_logprob(self, init: ArrayLike, tokens: ArrayLike, iname: str, tname: str) -> NDArray[np.float64]:
+        q = self._states(init, iname)
+        if tokens is None or isinstance(tokens, (str, bytes)):
+            raise TypeError(f"{tname} must be an integer array, got {type(tokens).__name__}")
+        y = np.asarray(tokens)
+        if y.size and (y.dtype == bool or not np.issubdtype(y.dtype, np.integer)):
+            raise TypeError(f"{tname} must be an integer array, got dtype {y.dtype}")
+        y = y.astype(np.int64)
         if y.shape != (q.size, self.length):
-            raise ValueError(f"tokens must have shape ({q.size}, {self.length}), got {y.shape}")
+            raise ValueError(f"{tname} must have shape ({q.size}, {self.length}), got {y.shape}")
         if y.size and (y.min() < 0 or y.max() >= self.vocab_size):
-            raise ValueError(f"tokens must lie in 0..{self.vocab_size - 1}")
+            raise ValueError(f"{tname} must lie in 0..{self.vocab_size - 1}")
         out = np.zeros(q.size)
         for pos in range(self.length):
             out += self.log_trans[pos, q, y[:, pos]]
             q = self._next(q, y[:, pos])
         return out
 
-    def viterbi(self, init: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def log_prob(self, prompts: ArrayLike, responses: ArrayLike) -> NDArray[np.float64]:
+        r"""The protocol's :math:`\log\pi(y_i \mid x_i)`: :meth:`sequence_logprob` (prompts are initial states)."""
+        return self._sequence_logprob(prompts, responses, "prompts", "responses")
+
+    def viterbi(self, init: ArrayLike | None = None) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The exact mode by Viterbi recursion from initial states ``init`` (the same as :meth:`mode`)."""
+        return self._viterbi(self._states(init))
+
+    def mode(self, prompts: ArrayLike | None = None) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The protocol's exact mode; ``prompts`` are initial states (:meth:`viterbi`)."""
+        return self._viterbi(self._states(prompts, "prompts"))
+
+    def _viterbi(self, q: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         r"""Exact mode :math:`\arg\max_y \pi(y|x)` and its log-probability by max-product dynamic programming.
 
         :math:`m_L \equiv 0`, :math:`m_l(q) = \max_v [\log T_l(v|q) + m_{l+1}(qv)]`, vectorised over all
         states; the sequence is recovered by following the arg-max (ties: smallest token).
         """
-        q = self._states(init)
         nxt = self._next(np.arange(self.n_states)[:, None], np.arange(self.vocab_size)[None, :])
         best = np.zeros(self.n_states)
         choice = np.empty((self.length, self.n_states), dtype=np.int64)
@@ -234,6 +288,8 @@ class MarkovPolicy:
         """
         q = self._states(init)
         kk = check_int(k, "k", minimum=1)
+        if kk * self.n_states * self.vocab_size > MAX_TABLE_ENTRIES:
+            raise ValueError(f"k = {kk} is too large: k * S * V exceeds the limit {MAX_TABLE_ENTRIES}")
         s_, v_ = self.n_states, self.vocab_size
         nxt = self._next(np.arange(s_)[:, None], np.arange(v_)[None, :])
         best = np.full((s_, kk), -np.inf)
@@ -265,49 +321,60 @@ class MarkovPolicy:
         out: NDArray[np.float64] = logp[:, 0] - logp[:, 1]
         return out
 
-    def greedy(self, init: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Greedy decoding (most likely next token, ties to the smallest) and its log-probability."""
-        q = self._states(init)
+    def greedy(
+        self, prompts: ArrayLike | None = None, tie_break: str = "smallest"
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Greedy decoding (most likely next token; ties to the smallest or largest) and its log-probability.
+
+        ``prompts`` are initial states.
+        """
+        q = self._states(prompts, "prompts")
+        rule = check_tie_break(tie_break)
         tokens = np.empty((q.size, self.length), dtype=np.int64)
         logp = np.zeros(q.size)
         for pos in range(self.length):
             row = self.log_trans[pos, q]
-            tokens[:, pos] = np.argmax(row, axis=1)
+            if rule == "smallest":
+                tokens[:, pos] = np.argmax(row, axis=1)
+            else:
+                tokens[:, pos] = self.vocab_size - 1 - np.argmax(row[:, ::-1], axis=1)
             logp += row[np.arange(q.size), tokens[:, pos]]
             q = self._next(q, tokens[:, pos])
         return tokens, logp
 
-    def sample(self, init: ArrayLike, rng: np.random.Generator) -> NDArray[np.int64]:
+    def sample(self, prompts: ArrayLike, rng: np.random.Generator) -> NDArray[np.int64]:
         """One response per initial state, sampled token by token (vectorised over prompts)."""
-        q = self._states(init)
-        gen = check_generator(rng)
+        from srlm.sampling import sample_categorical
+
+        q = self._states(prompts, "prompts")
+        gen = check_rng(rng)
         tokens = np.empty((q.size, self.length), dtype=np.int64)
         for pos in range(self.length):
-            cdf = np.cumsum(np.exp(self.log_trans[pos, q]), axis=1)
-            u = gen.random(q.size)[:, None] * cdf[:, -1:]
-            tokens[:, pos] = np.minimum((cdf <= u).sum(axis=1), self.vocab_size - 1)
+            tokens[:, pos] = sample_categorical(np.exp(self.log_trans[pos]), q, gen)
             q = self._next(q, tokens[:, pos])
         return tokens
 
-    def condition_number(self, init: ArrayLike, weights: ArrayLike | None = None) -> float:
-        r""":math:`\kappa = \sum_x D(x)/\pi(\hat y(x)|x)` over prompts with initial states ``init``.
+    def condition_number(self, prompts: ArrayLike | None = None, weights: ArrayLike | None = None) -> float:
+        r""":math:`\kappa = \sum_x D(x)/\pi(\hat y(x)|x)` over prompts with initial states ``prompts``.
 
-        The prompt law :math:`D` is uniform unless ``weights`` is given.
+        The prompt law :math:`D` is uniform over the listed states unless ``weights`` is given
+        (:func:`srlm.condition.condition_number`).
         """
-        q = self._states(init)
-        w = np.full(q.size, 1.0 / q.size) if weights is None else np.asarray(weights, dtype=np.float64)
-        if w.shape != q.shape or np.any(w < 0) or abs(w.sum() - 1) > 1e-9:
-            raise ValueError("weights must be a probability vector with one entry per prompt")
-        _, logp = self.viterbi(q)
-        with np.errstate(divide="ignore"):
-            return float(np.exp(logsumexp(np.log(w) - logp)))
+        from srlm.condition import condition_number
+
+        if prompts is None:
+            raise ValueError("prompts must be given: a MarkovPolicy has no prompt law of its own")
+        q = self._states(prompts, "prompts")
+        if q.size == 0:
+            raise ValueError("prompts must not be empty")
+        return condition_number(self, q, weights)
 
     def reweight(self, log_weights: NDArray[np.float64]) -> MarkovPolicy:
         r"""The Markov policy proportional to :math:`\prod_l W_l(y_l|s_l)`, for log-weights of shape ``(L, S, V)``.
 
         Backward recursion: :math:`\log b_l(q) = \operatorname{logsumexp}_v[\log W_l(v|q) + \log b_{l+1}(qv)]`.
         """
-        lw = np.asarray(log_weights, dtype=np.float64)
+        lw = as_float_array(log_weights, "log_weights")
         if lw.shape != self.log_trans.shape:
             raise ValueError(f"log_weights must have shape {self.log_trans.shape}, got {lw.shape}")
         if np.any(np.isnan(lw)) or np.any(lw == np.inf):
@@ -315,15 +382,35 @@ class MarkovPolicy:
         nxt = self._next(np.arange(self.n_states)[:, None], np.arange(self.vocab_size)[None, :])
         log_b = np.zeros(self.n_states)
         new = np.empty_like(lw)
-        for pos in range(self.length - 1, -1, -1):
-            joint = lw[pos] + log_b[nxt]
-            log_b = logsumexp(joint, axis=1)
-            new[pos] = joint - log_b[:, None]
+        with np.errstate(invalid="ignore"):
+            for pos in range(self.length - 1, -1, -1):
+                joint = lw[pos] + log_b[nxt]
+                top = joint.max(axis=1, keepdims=True)
+                if not np.all(np.isfinite(top)):
+                    raise ValueError("log_weights give a state with no positive-weight continuation")
+                shifted = joint - top  # shift first: each new row is normalised to rounding
+                lse = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                new[pos] = shifted - lse
+                log_b = (top + lse)[:, 0]
         return MarkovPolicy(new, self.vocab_size)
 
     def temper(self, beta: float) -> MarkovPolicy:
-        r"""The exact self-rewarding step :math:`\pi^{1+1/\beta}/Z` as a Markov policy."""
-        return self.reweight((1.0 + 1.0 / check_positive(beta, "beta")) * self.log_trans)
+        r"""The exact self-rewarding step :math:`\pi^{1+1/\beta}/Z` as a Markov policy.
+
+        The log-weights :math:`s \log T_l`, :math:`s = 1 + 1/\beta`, are formed as
+        :math:`s(\log T_l - \max_v \log T_l) + s \max_v \log T_l` (row maximum subtracted before
+        scaling), and :meth:`reweight` shifts each row by its maximum before normalising, so the
+        result is normalised to rounding even at :math:`\beta \le 10^{-8}`.
+        """
+        s = 1.0 + 1.0 / check_beta(beta)
+        top = self.log_trans.max(axis=2, keepdims=True)
+        d = self.log_trans - top
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = np.where(d == 0.0, 0.0, s * d) + s * top
+        finite = self.log_trans[np.isfinite(self.log_trans)]
+        if s * float(np.max(np.abs(finite))) * self.length > 1e300:
+            raise OverflowError(f"beta = {beta!r} is too small: (1 + 1/beta) log T overflows float64")
+        return self.reweight(scaled)
 
     def dpo_step(
         self, init: ArrayLike, n: int, beta: float, rng: np.random.Generator, noise_scale: float = 0.0
@@ -338,7 +425,11 @@ class MarkovPolicy:
         triples it equals :meth:`temper` (:math:`h = \log T/\beta` up to the normalisation gauge).
         """
         q0 = self._states(init)
+        if q0.size == 0:
+            raise ValueError("init must not be empty")
         m = check_int(n, "n", minimum=1)
+        if m > MAX_TABLE_ENTRIES:
+            raise ValueError(f"n must be at most {MAX_TABLE_ENTRIES}, got {m}")
         b = check_positive(beta, "beta")
         gen = check_generator(rng)
         sigma = check_scalar(noise_scale, "noise_scale")
@@ -356,7 +447,7 @@ class MarkovPolicy:
         sub = csr_matrix((b * design.data, local.ravel(), design.indptr), shape=(m, used.size))
         h = np.zeros(design.shape[1])
         if used.size:
-            h[used] = lsqr(sub, diff, atol=1e-12, btol=1e-12, iter_lim=10_000)[0]
+            h[used] = _lsqr(sub, diff, atol=1e-12, btol=1e-12, iter_lim=10_000)
         return self.reweight(self.log_trans + h.reshape(self.log_trans.shape))
 
     def _path_features(self, init: NDArray[np.int64], tokens: NDArray[np.int64]) -> csr_matrix:
@@ -369,3 +460,97 @@ class MarkovPolicy:
             q = self._next(q, tokens[:, pos])
         r, c = np.concatenate(rows), np.concatenate(cols)
         return csr_matrix((np.ones(r.size), (r, c)), shape=(init.size, self.length * stride))
+
+
+def _norm(x: NDArray[np.float64]) -> float:
+    """Euclidean norm by numpy's pairwise summation (no BLAS: the same bits for any thread count)."""
+    return math.sqrt(float(np.add.reduce(x * x)))
+
+
+def _sym_ortho(a: float, b: float) -> tuple[float, float, float]:
+    """Stable Givens rotation (c, s, r) with ``c a + s b = r`` (as in SciPy's LSQR)."""
+    if b == 0:
+        return float(np.sign(a)), 0.0, abs(a)
+    if a == 0:
+        return 0.0, float(np.sign(b)), abs(b)
+    if abs(b) > abs(a):
+        tau = a / b
+        s = float(np.sign(b)) / math.sqrt(1 + tau * tau)
+        return s * tau, s, b / s
+    tau = b / a
+    c = float(np.sign(a)) / math.sqrt(1 + tau * tau)
+    return c, c * tau, a / c
+
+
+def _lsqr(a: csr_matrix, b: NDArray[np.float64], atol: float, btol: float, iter_lim: int) -> NDArray[np.float64]:
+    """Minimum-norm least squares from 0 by LSQR (Paige & Saunders 1982; SciPy's algorithm, damp = 0).
+
+    The same iteration and stopping rules as :func:`scipy.sparse.linalg.lsqr` (``conlim = 1e8``), but the
+    vector norms are summed by numpy instead of BLAS ``ddot``, whose result depends on the number of
+    BLAS threads: the solution is bit-for-bit independent of ``OPENBLAS_NUM_THREADS``.
+    """
+    eps = float(np.finfo(np.float64).eps)
+    ctol = 1e-8
+    at = a.T
+    n = a.shape[1]
+    x = np.zeros(n)
+    bnorm = _norm(b)
+    beta = bnorm
+    u = b.copy()
+    v: NDArray[np.float64]
+    if beta > 0:
+        u = (1 / beta) * u
+        v = np.asarray(at @ u, dtype=np.float64)
+        alfa = _norm(v)
+    else:
+        v = x.copy()
+        alfa = 0.0
+    if alfa > 0:
+        v = (1 / alfa) * v
+    w = v.copy()
+    rhobar, phibar = alfa, beta
+    if alfa * beta == 0:
+        return x
+    anorm = ddnorm = xxnorm = z = 0.0
+    cs2, sn2 = -1.0, 0.0
+    for _ in range(iter_lim):
+        u = a @ v - alfa * u
+        beta = _norm(u)
+        if beta > 0:
+            u = (1 / beta) * u
+            anorm = math.sqrt(anorm**2 + alfa**2 + beta**2)
+            v = at @ u - beta * v
+            alfa = _norm(v)
+            if alfa > 0:
+                v = (1 / alfa) * v
+        cs, sn, rho = _sym_ortho(rhobar, beta)
+        theta = sn * alfa
+        rhobar = -cs * alfa
+        phi = cs * phibar
+        phibar = sn * phibar
+        tau = sn * phi
+        t1, t2 = phi / rho, -theta / rho
+        dk = (1 / rho) * w
+        x = x + t1 * w
+        w = v + t2 * w
+        ddnorm = ddnorm + _norm(dk) ** 2
+        delta = sn2 * rho
+        gambar = -cs2 * rho
+        rhs = phi - delta * z
+        zbar = rhs / gambar
+        xnorm = math.sqrt(xxnorm + zbar**2)
+        gamma = math.sqrt(gambar**2 + theta**2)
+        cs2, sn2 = gambar / gamma, theta / gamma
+        z = rhs / gamma
+        xxnorm = xxnorm + z**2
+        acond = anorm * math.sqrt(ddnorm)
+        rnorm = abs(phibar)
+        arnorm = alfa * abs(tau)
+        test1 = rnorm / bnorm
+        test2 = arnorm / (anorm * rnorm + eps)
+        test3 = 1 / (acond + eps)
+        t1 = test1 / (1 + anorm * xnorm / bnorm)
+        rtol = btol + atol * anorm * xnorm / bnorm
+        if 1 + test3 <= 1 or 1 + test2 <= 1 or 1 + t1 <= 1 or test3 <= ctol or test2 <= atol or test1 <= rtol:
+            break
+    return x

@@ -16,17 +16,26 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from srlm._validate import (
-    PROB_ATOL,
     as_float_array,
     check_finite,
     check_generator,
+    check_index_array,
     check_int,
+    check_log_probabilities,
     check_positive,
     check_probability_table,
     check_probability_vector,
 )
+from srlm.protocol import check_beta, check_prompts, check_rng, check_tie_break
 
-__all__ = ["TabularPolicy", "check_log_probabilities", "check_policy", "log_normalize"]
+__all__ = [
+    "LinearSoftmaxPolicy",
+    "TabularPolicy",
+    "check_finite_or_neginf",
+    "check_log_probabilities",
+    "check_policy",
+    "log_normalize",
+]
 
 
 def log_normalize(logits: ArrayLike, name: str = "logits") -> NDArray[np.float64]:
@@ -43,6 +52,9 @@ def log_normalize(logits: ArrayLike, name: str = "logits") -> NDArray[np.float64
     return _log_softmax_rows(arr)
 
 
+#: Largest table (entries) :meth:`TabularPolicy.random` allocates.
+MAX_RANDOM_ENTRIES = 2**26
+
 #: Rows per block in :func:`_log_softmax_rows`, sized so a block of a wide table stays in cache.
 _BLOCK_BYTES = 1 << 20
 
@@ -51,8 +63,9 @@ def _blocked_rows(arr: NDArray[np.float64], scale: float, subtract: bool) -> NDA
     """Row-wise log-sum-exp of ``scale * arr`` (``subtract=False``, shape ``(X, 1)``) or
     ``scale * arr`` minus it (``subtract=True``), computed block by block in cache.
 
-    Reads ``arr`` once; per block it takes the row maxima, exponentiates the shifted block into
-    a scratch buffer and sums.  ``-inf`` entries contribute 0; rows must have a finite entry.
+    Per block it takes the row maxima of ``arr``, forms ``scale * (arr - max)`` (the maximum is
+    subtracted *before* scaling, so near-ties keep their digits at large ``scale``), exponentiates
+    into a scratch buffer and sums.  ``-inf`` entries contribute 0; rows must have a finite entry.
     """
     out = np.empty_like(arr) if subtract else np.empty((arr.shape[0], 1))
     rows = max(1, _BLOCK_BYTES // max(1, arr.shape[1] * arr.itemsize))
@@ -61,9 +74,14 @@ def _blocked_rows(arr: NDArray[np.float64], scale: float, subtract: bool) -> NDA
     for start in range(0, arr.shape[0], rows):
         stop = min(start + rows, arr.shape[0])
         block = out[start:stop] if subtract else work[: stop - start]
-        np.multiply(arr[start:stop], scale, out=block)
-        top = block.max(axis=1, keepdims=True)
-        np.subtract(block, top, out=block)
+        top = arr[start:stop].max(axis=1, keepdims=True)
+        np.subtract(arr[start:stop], top, out=block)  # subtract the row maximum first: near-ties stay exact
+        if scale != 1.0:
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.multiply(block, scale, out=block)
+            if not np.isfinite(scale):  # inf * 0 at the modes: the limit keeps them at 0
+                block[np.isnan(block)] = 0.0
+            top = top * scale
         tmp = scratch[: stop - start]
         np.exp(block, out=tmp)
         lse = np.log(tmp.sum(axis=1, keepdims=True))
@@ -77,12 +95,6 @@ def _blocked_rows(arr: NDArray[np.float64], scale: float, subtract: bool) -> NDA
 def _log_softmax_rows(arr: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
     """``scale * arr`` minus its row-wise log-sum-exp (reads the table once, writes it once)."""
     return _blocked_rows(arr, scale, subtract=True)
-
-
-def _row_logsumexp(arr: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Row-wise log-sum-exp, shape ``(X,)``."""
-    out: NDArray[np.float64] = _blocked_rows(arr, 1.0, subtract=False)[:, 0]
-    return out
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,8 @@ class TabularPolicy:
         alpha = check_positive(concentration, "concentration")
         if not isinstance(random_weights, bool):
             raise TypeError(f"random_weights must be a bool, got {type(random_weights).__name__}")
+        if xs * ys > MAX_RANDOM_ENTRIES:
+            raise ValueError(f"n_prompts * n_responses = {xs * ys} exceeds the limit {MAX_RANDOM_ENTRIES}")
         probs = gen.dirichlet(np.full(ys, alpha), size=xs)
         weights = gen.dirichlet(np.ones(xs)) if random_weights else None
         return cls.from_probs(probs, weights)
@@ -198,6 +212,52 @@ class TabularPolicy:
         top = self.logp.max(axis=1, keepdims=True)
         return bool(np.all((self.logp == top).sum(axis=1) == 1))
 
+    # ------------------------------------------------------------ the protocol (srlm.Policy)
+    def log_prob(self, prompts: ArrayLike, responses: ArrayLike) -> NDArray[np.float64]:
+        r""":math:`\log\pi(y_i \mid x_i)` for prompt ids ``prompts`` and response ids ``responses`` (both ``(m,)``)."""
+        x = check_prompts(prompts, self.n_prompts)
+        y = check_index_array(responses, "responses", self.n_responses)
+        if y.shape != x.shape:
+            raise ValueError(f"responses must have one entry per prompt ({x.size}), got {y.size}")
+        out: NDArray[np.float64] = self.logp[x, y]
+        return out
+
+    def mode(self, prompts: ArrayLike | None = None) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        r"""The mode of each listed prompt (ties: smallest response id) and its log-probability."""
+        return self.greedy(prompts, "smallest")
+
+    def greedy(
+        self, prompts: ArrayLike | None = None, tie_break: str = "smallest"
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """One-step greedy decoding: the mode, ties to the smallest or the largest response id."""
+        x = check_prompts(prompts, self.n_prompts)
+        rule = check_tie_break(tie_break)
+        rows = self.logp[x]
+        if rule == "smallest":
+            y = np.argmax(rows, axis=1).astype(np.intp)
+        else:
+            y = (self.n_responses - 1 - np.argmax(rows[:, ::-1], axis=1)).astype(np.intp)
+        out: NDArray[np.float64] = rows[np.arange(x.size), y]
+        return y, out
+
+    def temper(self, beta: float) -> TabularPolicy:
+        r"""The exact self-rewarding step :math:`\pi^{1+1/\beta}/Z` (one fused pass; row maximum subtracted first)."""
+        b = check_beta(beta)
+        return self.with_logp(_log_softmax_rows(self.logp, 1.0 + 1.0 / b))
+
+    def sample(self, prompts: ArrayLike, rng: np.random.Generator) -> NDArray[np.intp]:
+        """One response id per listed prompt (inverse CDF, :func:`srlm.sampling.sample_categorical`)."""
+        from srlm.sampling import sample_categorical
+
+        x = check_prompts(prompts, self.n_prompts)
+        return sample_categorical(self.probs, x, check_rng(rng))
+
+    def condition_number(self, prompts: ArrayLike | None = None, weights: ArrayLike | None = None) -> float:
+        r""":math:`\kappa` (paper Eq. 5); see :func:`srlm.condition.condition_number`."""
+        from srlm.condition import condition_number
+
+        return condition_number(self, prompts, weights)
+
     def with_logp(self, logp: ArrayLike) -> TabularPolicy:
         """The same prompt law with new (validated) log-probabilities."""
         arr = check_finite_or_neginf(logp, "logp")
@@ -214,29 +274,6 @@ def check_finite_or_neginf(value: ArrayLike, name: str) -> NDArray[np.float64]:
     return arr
 
 
-def check_log_probabilities(value: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
-    """An ``ndim``-d table of log-probabilities whose last axis is normalised.
-
-    Entries must be ``<= 0`` (``-inf`` allowed) with no NaN; every row (last axis) needs a
-    finite entry and log-sum-exp 0 within ``1e-9``.  Shared by the tabular, batched and
-    Markov policies.
-    """
-    arr = as_float_array(value, name, ndim=ndim)
-    if np.any(np.isnan(arr)) or np.any(arr > 1e-9):
-        raise ValueError(f"{name} must contain log-probabilities (<= 0, no NaN)")
-    rows = arr.reshape(-1, arr.shape[-1])
-    if np.any(np.all(rows == -np.inf, axis=1)):
-        raise ValueError(f"every row of {name} needs an entry of positive probability")
-    norms = _row_logsumexp(rows)
-    bad = np.flatnonzero(np.abs(norms) > PROB_ATOL)
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"every row of {name} must be normalised (log-sum-exp 0 within {PROB_ATOL:g}); row {i} has {norms[i]:.3g}"
-        )
-    return arr
-
-
 def check_policy(policy: object, name: str = "policy") -> TabularPolicy:
     """Raise :class:`TypeError` unless ``policy`` is a :class:`TabularPolicy`."""
     if not isinstance(policy, TabularPolicy):
@@ -248,3 +285,96 @@ def _default_weights(weights: ArrayLike | None, n_prompts: int) -> NDArray[np.fl
     if weights is None:
         return np.full(n_prompts, 1.0 / n_prompts)
     return check_finite(as_float_array(weights, "weights", ndim=1), "weights")
+
+
+@dataclass(frozen=True)
+class LinearSoftmaxPolicy:
+    r"""The linear-softmax policy :math:`\pi_\theta(y|x) \propto e^{\langle\phi(x, y), \theta\rangle}` (paper §6).
+
+    Parameters
+    ----------
+    features
+        :math:`\phi`, shape ``(prompts, responses, d)``, with :math:`\|\phi(x, y)\| \le 1`.
+    theta
+        Parameter :math:`\theta`, shape ``(d,)``, finite.
+    weights
+        Prompt law; uniform when ``None``.
+
+    The class is closed under the self-rewarding step:
+    :math:`\pi_\theta^{1+1/\beta}/Z = \pi_{(1+1/\beta)\theta}` (:meth:`temper`).
+    """
+
+    features: NDArray[np.float64]
+    theta: NDArray[np.float64]
+    weights: NDArray[np.float64] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        from srlm.linear import check_features
+
+        phi = check_features(self.features).copy()
+        th = check_finite(as_float_array(self.theta, "theta", ndim=1), "theta").copy()
+        if th.shape[0] != phi.shape[2]:
+            raise ValueError(f"theta has dimension {th.shape[0]}, features have d = {phi.shape[2]}")
+        if phi.shape[1] < 2:
+            raise ValueError(f"features need at least 2 responses per prompt, got {phi.shape[1]}")
+        w = (
+            np.full(phi.shape[0], 1.0 / phi.shape[0])
+            if self.weights is None
+            else check_probability_vector(self.weights, "weights").copy()
+        )
+        if w.shape[0] != phi.shape[0]:
+            raise ValueError(f"weights has {w.shape[0]} entries but features have {phi.shape[0]} prompts")
+        for arr in (phi, th, w):
+            arr.flags.writeable = False
+        object.__setattr__(self, "features", phi)
+        object.__setattr__(self, "theta", th)
+        object.__setattr__(self, "weights", w)
+
+    @property
+    def n_prompts(self) -> int:
+        """Number of prompts."""
+        return int(self.features.shape[0])
+
+    @property
+    def n_responses(self) -> int:
+        """Number of responses per prompt."""
+        return int(self.features.shape[1])
+
+    def to_tabular(self) -> TabularPolicy:
+        """The same policy as a :class:`TabularPolicy`."""
+        from srlm.linear import linear_softmax_logp
+
+        return TabularPolicy(linear_softmax_logp(self.features, self.theta), self.weights)
+
+    def log_prob(self, prompts: ArrayLike, responses: ArrayLike) -> NDArray[np.float64]:
+        r""":math:`\log\pi_\theta(y_i \mid x_i)`, shape ``(m,)``."""
+        return self.to_tabular().log_prob(prompts, responses)
+
+    def mode(self, prompts: ArrayLike | None = None) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """The mode of each listed prompt (ties: smallest id) and its log-probability."""
+        return self.to_tabular().mode(prompts)
+
+    def greedy(
+        self, prompts: ArrayLike | None = None, tie_break: str = "smallest"
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """One-step greedy decoding (the mode with the given tie-break rule)."""
+        return self.to_tabular().greedy(prompts, tie_break)
+
+    def temper(self, beta: float) -> LinearSoftmaxPolicy:
+        r"""The exact self-rewarding step: :math:`\theta \mapsto (1 + 1/\beta)\theta`."""
+        b = check_beta(beta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            theta = np.where(self.theta == 0.0, 0.0, (1.0 + 1.0 / b) * self.theta)
+        if not np.all(np.isfinite(theta)) or float(np.max(np.abs(theta))) * theta.size > 1e300:
+            raise OverflowError(f"beta = {beta!r} is too small: (1 + 1/beta) * theta overflows float64")
+        return LinearSoftmaxPolicy(self.features, theta, self.weights)
+
+    def sample(self, prompts: ArrayLike, rng: np.random.Generator) -> NDArray[np.intp]:
+        """One response id per listed prompt."""
+        return self.to_tabular().sample(prompts, rng)
+
+    def condition_number(self, prompts: ArrayLike | None = None, weights: ArrayLike | None = None) -> float:
+        r""":math:`\kappa` (paper Eq. 5)."""
+        from srlm.condition import condition_number
+
+        return condition_number(self, prompts, weights)

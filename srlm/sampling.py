@@ -25,7 +25,10 @@ from srlm._validate import (
 from srlm.kl_step import reward_differences
 from srlm.policies import TabularPolicy, check_finite_or_neginf, check_policy
 
-__all__ = ["RoundData", "sample_categorical", "sample_round"]
+__all__ = ["MAX_DRAWS", "RoundData", "sample_categorical", "sample_round"]
+
+#: Largest number of triples :func:`sample_round` draws in one call.
+MAX_DRAWS = 2**26
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,15 @@ def sample_categorical(probs: ArrayLike, rows: ArrayLike, rng: np.random.Generat
     cumulative sums together with the thresholds (no per-draw copy of a row); for narrow
     rows by direct comparison.  Both give the same integers: the comparisons are exact.
     """
-    p = as_float_array(probs, "probs", ndim=2)
+    p = check_finite(as_float_array(probs, "probs", ndim=2), "probs")
     x = check_index_array(rows, "rows", p.shape[0])
     gen = check_generator(rng)
+    if np.any(p < 0):
+        raise ValueError("probs must be non-negative")
     n_rows, n_cols = p.shape
     cdf = np.cumsum(p, axis=1)  # row-wise sequential sums: the same bits as the cumsum of gathered rows
+    if x.size and not np.all(cdf[x, -1] > 0):
+        raise ValueError("every sampled row of probs needs positive total mass")
     u = gen.random(x.size) * cdf[x, -1]
     if x.size * n_cols <= 16 * (cdf.size + x.size):
         counts = (cdf[x] <= u[:, None]).sum(axis=1)
@@ -138,6 +145,8 @@ def sample_round(
     """
     check_policy(policy)
     m = check_int(n, "n", minimum=1)
+    if m > MAX_DRAWS:
+        raise ValueError(f"n must be at most {MAX_DRAWS} triples per round, got {m}")
     gen = check_generator(rng)
     sigma = check_scalar(noise_scale, "noise_scale")
     if sigma < 0:

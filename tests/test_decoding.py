@@ -31,7 +31,7 @@ def brute_force(policy: srlm.AutoregressivePolicy, x: int) -> tuple[tuple[int, .
 def test_greedy_and_mode_match_brute_force(rng: np.random.Generator) -> None:
     pol = srlm.AutoregressivePolicy.random(rng, n_prompts=6, vocab=3, length=4, concentration=0.4)
     g_tok, g_lp = srlm.greedy_decode(pol)
-    m_tok, m_lp = srlm.exact_mode(pol)
+    m_tok, m_lp = srlm.mode(pol)
     for x in range(6):
         best, best_p, greedy = brute_force(pol, x)
         assert tuple(m_tok[x]) == best and np.exp(m_lp[x]) == pytest.approx(best_p)
@@ -53,7 +53,7 @@ def test_trap_construction(p: float, vocab: int) -> None:
         order = np.sort(seq)[::-1]
         assert order[0] == pytest.approx(p, abs=1e-12) and order[1] < p  # unique mode of probability p
         g_tok, _ = srlm.greedy_decode(pol)
-        m_tok, _ = srlm.exact_mode(pol)
+        m_tok, _ = srlm.mode(pol)
         assert tuple(m_tok[0]) == (1,) + (0,) * (length - 1)
         assert not np.array_equal(g_tok, m_tok)
 
@@ -68,7 +68,7 @@ def test_binary_minimum_length() -> None:
 def test_converse_on_random_models(rng: np.random.Generator) -> None:
     pol = srlm.AutoregressivePolicy.random(rng, n_prompts=4000, vocab=3, length=3, concentration=0.1)
     g_tok, _ = srlm.greedy_decode(pol)
-    m_tok, m_lp = srlm.exact_mode(pol)
+    m_tok, m_lp = srlm.mode(pol)
     confident = np.exp(m_lp) > 0.5
     assert confident.sum() > 500
     assert np.all((g_tok == m_tok).all(axis=1)[confident])
@@ -78,7 +78,7 @@ def test_half_depends_on_tie_break() -> None:
     pol = srlm.trap_construction(0.5, 2, 2, eta=0.0)
     g_tok, _ = srlm.greedy_decode(pol)
     assert tuple(g_tok[0]) == (0, 0)  # smallest-index tie-break picks the trap
-    assert tuple(srlm.exact_mode(pol)[0][0]) == (1, 0)
+    assert tuple(srlm.mode(pol)[0][0]) == (1, 0)
     assert tuple(srlm.greedy_decode(pol, "largest")[0][0]) == (1, 0)  # the other rule finds the mode
 
 
@@ -135,7 +135,7 @@ def test_bad_input() -> None:
         srlm.trap_construction(0.3, 2, 4, eta=0.1)
     with pytest.raises(ValueError, match="length must be >= 2"):
         srlm.trap_construction(0.3, 3, 1)
-    with pytest.raises(TypeError, match="policy must be an AutoregressivePolicy"):
+    with pytest.raises(TypeError, match="policy must implement srlm.Policy"):
         srlm.greedy_decode(np.eye(2))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="tie_break must be one of"):
         srlm.greedy_decode(srlm.trap_construction(0.3, 2, 3), "random")
@@ -143,3 +143,31 @@ def test_bad_input() -> None:
         srlm.trap_construction(0.3, 2, 3, tie_break="first")
     with pytest.raises(ValueError, match="index must lie in 0..7"):
         srlm.index_to_tokens(np.array([8]), 2, 3)
+
+
+def test_sizes_are_checked_before_any_power_is_built(rng: np.random.Generator) -> None:
+    """These used to hang computing v**length on Python integers."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="exceeds the limit"):
+        srlm.trap_construction(0.2, 3, 10**9)
+    with pytest.raises(ValueError, match="exceeds the limit"):
+        srlm.index_to_tokens(np.array([0]), 3, 10**12)
+    with pytest.raises(ValueError, match="exceeds the limit"):
+        srlm.AutoregressivePolicy.random(rng, 1, 3, 10**12)
+    with pytest.raises(ValueError, match="exceeds the limit"):
+        srlm.sequence_index(np.zeros((1, 40), dtype=int), 3)  # 3**40 > int64: used to overflow silently
+    assert srlm.trap_conditions(0.2, 0.1, 3, 10**12)["trap_continuations_small"]
+    assert time.perf_counter() - start < 1.0
+
+
+def test_greedy_decode_dispatches_on_the_protocol(rng: np.random.Generator) -> None:
+    tab = srlm.TabularPolicy.from_probs(np.array([[0.4, 0.4, 0.2]]))
+    assert srlm.greedy_decode(tab)[0][0] == 0
+    assert srlm.greedy_decode(tab, "largest")[0][0] == 1
+    ar = srlm.AutoregressivePolicy.random(rng, 3, 2, 3)
+    tok, lp = srlm.greedy_decode(ar, prompts=[2, 0])
+    full_tok, full_lp = srlm.greedy_decode(ar)
+    np.testing.assert_array_equal(tok, full_tok[[2, 0]])
+    np.testing.assert_array_equal(lp, full_lp[[2, 0]])

@@ -148,15 +148,119 @@ def test_bad_input(small: tuple) -> None:
         NGramModel.fit("abcabc", 2, 0.0, Vocabulary("abc"))
     with pytest.raises(ValueError, match="unknown token"):
         model.state_of("xy")
-    with pytest.raises(ValueError, match="initial states must lie in"):
+    with pytest.raises(ValueError, match="init must have entries in"):
         pol.viterbi([99])
     with pytest.raises(ValueError, match="beta must be > 0"):
         pol.temper(0.0)
     with pytest.raises(ValueError, match="k must be >= 1"):
         pol.k_best([0], 0)
-    with pytest.raises(TypeError, match="initial states"):
+    with pytest.raises(TypeError, match="init must be an integer array"):
         pol.k_best([0.5], 2)
     with pytest.raises(ValueError, match="alphabet must be"):
         Vocabulary("aa")
     with pytest.raises(ValueError, match="log_trans must have shape"):
         MarkovPolicy(np.zeros((2, 3, 2)), 3)
+
+
+@pytest.mark.parametrize("beta", [1e-3, 1e-8, 1e-10, 1e-12])
+def test_temper_extreme_beta_against_mpmath(beta: float) -> None:
+    """pi^(1+1/beta)/Z on sequences, against 60-digit enumeration from the same double inputs.
+
+    Before the fix the result failed its own normalisation check for beta <= 1e-8.
+    """
+    import mpmath as mp
+
+    mp.mp.dps = 60
+    model = NGramModel.fit("abbaabab" * 3, 2, 0.5, Vocabulary("ab"))
+    pol = model.policy(3)
+    new = pol.temper(beta)  # validated: every row normalised within 1e-9
+    seqs = np.array(list(itertools.product(range(2), repeat=3)))
+    s = 1 + 1 / mp.mpf(beta)
+    for q in range(pol.n_states):
+        init = np.full(len(seqs), q)
+        got = new.sequence_logprob(init, seqs)
+        base = [mp.mpf(0)] * len(seqs)
+        for i, y in enumerate(seqs):
+            state = q
+            for pos, v in enumerate(y):
+                base[i] += mp.mpf(float(pol.log_trans[pos, state, v]))
+                state = (state * 2 + int(v)) % pol.n_states
+        z = mp.log(mp.fsum(mp.exp(s * b) for b in base))
+        scale = float(s * max(abs(b) for b in base))  # the conditioning of s * log pi
+        for i in range(len(seqs)):
+            ref = float(s * base[i] - z)
+            assert abs(got[i] - ref) <= 1e-15 * scale + 1e-15
+
+
+def test_lsqr_matches_scipy_and_ignores_blas_threads() -> None:
+    """dpo_step's solver is SciPy's LSQR without BLAS dot products; same answer, thread-independent bits.
+
+    With scipy.sparse.linalg.lsqr (BLAS ddot norms) the two digests below differed at this size.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from scipy.sparse import random as sparse_random
+    from scipy.sparse.linalg import lsqr
+
+    from srlm.ngram import _lsqr
+
+    a = sparse_random(300, 500, density=0.02, random_state=1, format="csr")
+    b = np.random.default_rng(0).standard_normal(300)
+    ref = lsqr(a, b, atol=1e-12, btol=1e-12, iter_lim=10_000)[0]
+    np.testing.assert_allclose(_lsqr(a, b, 1e-12, 1e-12, 10_000), ref, atol=1e-10)
+    code = (
+        "import numpy as np, hashlib\n"
+        "from srlm.ngram import NGramModel\n"
+        "m = NGramModel.fit('the cat sat on the mat and the dog ate the hat ' * 40, 3, 0.1)\n"
+        "p = m.policy(6).dpo_step(np.arange(50), 15000, 1.0, np.random.default_rng(0))\n"
+        "print(hashlib.sha256(p.log_trans.tobytes()).hexdigest())\n"
+    )
+    digests = set()
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_protocol_members(small: tuple[NGramModel, MarkovPolicy, np.ndarray]) -> None:
+    _, pol, _ = small
+    init = np.arange(pol.n_states)
+    assert pol.n_prompts == pol.n_states and pol.weights is None
+    tok, lp = pol.mode(init)
+    np.testing.assert_array_equal(pol.viterbi(init)[0], tok)
+    np.testing.assert_allclose(pol.log_prob(init, tok), lp, atol=1e-12)
+    g_small, _ = pol.greedy(init, "smallest")
+    g_large, _ = pol.greedy(init, "largest")
+    assert g_small.shape == g_large.shape == tok.shape
+    with pytest.raises(ValueError, match="tie_break must be one of"):
+        pol.greedy(init, "random")
+    with pytest.raises(ValueError, match="prompts must be given"):
+        pol.condition_number()
+
+
+def test_model_validation() -> None:
+    voc = Vocabulary("abc")
+    good = NGramModel.fit("abcabc", 2, 0.1, voc)
+    with pytest.raises(ValueError, match="probs must"):
+        NGramModel(voc, 2, np.full((3, 3), np.nan))
+    with pytest.raises(TypeError, match="probs must be a real array"):
+        NGramModel(voc, 2, None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"probs must have shape \(9, 3\)"):
+        NGramModel(voc, 3, good.probs)
+    with pytest.raises(TypeError, match="vocab must be a Vocabulary"):
+        NGramModel("abc", 2, good.probs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="exceeds the limit"):
+        NGramModel.fit("abcabc", 40, 0.1, voc)
+    with pytest.raises(TypeError, match="log_trans must be a real numeric array"):
+        MarkovPolicy(good.policy(2).log_trans + 0j, 3)
+    with pytest.raises(TypeError, match="ids must be an integer array"):
+        voc.decode([0.5])
+
+
+def test_k_best_caps_k(small: tuple[NGramModel, MarkovPolicy, np.ndarray]) -> None:
+    _, pol, _ = small
+    with pytest.raises(ValueError, match="k = 1000000000000 is too large"):
+        pol.k_best([0], 10**12)

@@ -74,3 +74,20 @@ def test_wide_rows_use_the_sort_and_give_the_direct_count() -> None:
     table = np.array([[0.25, 0.5, 0.5, 1.0]])
     np.testing.assert_array_equal(_count_at_most(table, np.zeros(4, dtype=np.intp), np.array([0.0, 0.25, 0.5, 0.99])),
                                   [0, 1, 3, 3])
+
+
+def test_sample_categorical_refuses_bad_probabilities(rng: np.random.Generator) -> None:
+    for bad, msg in (
+        (np.array([[np.nan, 1.0]]), "probs must be finite"),
+        (np.array([[-0.5, 1.5]]), "probs must be non-negative"),
+        (np.array([[0.0, 0.0]]), "positive total mass"),
+        (np.array([[0.5 + 0j, 0.5]]), "probs must be a real numeric array"),
+    ):
+        with pytest.raises((ValueError, TypeError), match=msg):
+            srlm.sample_categorical(bad, [0], rng)
+    assert srlm.sample_categorical(np.array([[0.5, 0.5]]), [], rng).shape == (0,)
+
+
+def test_sample_round_caps_n_before_allocating(policy: srlm.TabularPolicy, rng: np.random.Generator) -> None:
+    with pytest.raises(ValueError, match="n must be at most"):
+        srlm.sample_round(policy, 10**12, rng)
