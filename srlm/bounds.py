@@ -26,13 +26,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from srlm._validate import (
+    Float64RangeError,
     as_float_array,
+    check_condition_number,
     check_finite,
     check_generator,
     check_in_interval,
+    check_index_array,
     check_int,
     check_positive,
+    check_result_finite,
     check_scalar,
+    check_size,
 )
 from srlm.policies import TabularPolicy, check_finite_or_neginf, check_policy
 
@@ -63,6 +68,8 @@ __all__ = [
 #: :math:`\log\kappa \le (2/e)\sqrt\kappa`.
 LOG_SQRT_CONSTANT = 2.0 / math.e
 
+_TINY = float(np.finfo(np.float64).tiny)  # smallest normal float64
+
 
 # ----------------------------------------------------------------- Lemma C.1 / C.2
 def _reward_table(reward: ArrayLike, shape: tuple[int, ...] | None = None) -> NDArray[np.float64]:
@@ -76,7 +83,9 @@ def performance(policy: TabularPolicy, reward: ArrayLike) -> float:
     r""":math:`J(\pi) = \sum_x D(x) \sum_y \pi(y|x)\, r(x, y)` for a finite reward table."""
     check_policy(policy)
     r = _reward_table(reward, policy.logp.shape)
-    return float(np.dot(policy.weights, (policy.probs * r).sum(axis=1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(np.dot(policy.weights, (policy.probs * r).sum(axis=1)))
+    return float(check_result_finite(out, "J(pi)", "reward too large"))
 
 
 def performance_gap(policy: TabularPolicy, reward: ArrayLike) -> float:
@@ -84,7 +93,9 @@ def performance_gap(policy: TabularPolicy, reward: ArrayLike) -> float:
     check_policy(policy)
     r = _reward_table(reward, policy.logp.shape)
     best = r.max(axis=1, keepdims=True)
-    return float(np.dot(policy.weights, (policy.probs * (best - r)).sum(axis=1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(np.dot(policy.weights, (policy.probs * (best - r)).sum(axis=1)))
+    return float(check_result_finite(out, "the performance gap", "reward spread too large"))
 
 
 def reward_margin(reward: ArrayLike) -> float:
@@ -93,7 +104,9 @@ def reward_margin(reward: ArrayLike) -> float:
     if r.ndim != 2 or r.shape[1] < 2:
         raise ValueError("reward must be a table with at least two responses")
     top2 = np.sort(r, axis=1)[:, -2:]
-    return float(np.min(top2[:, 1] - top2[:, 0]))
+    with np.errstate(over="ignore"):
+        out = float(np.min(top2[:, 1] - top2[:, 0]))
+    return float(check_result_finite(out, "the margin", "reward spread too large"))
 
 
 def min_confidence(*policies: TabularPolicy) -> float:
@@ -115,7 +128,10 @@ def gap_failure_bound(gap: float, gamma: float, eps: float) -> float:
     g = check_scalar(gap, "gap")
     if g < 0:
         raise ValueError(f"gap must be >= 0, got {g}")
-    return g / (check_positive(gamma, "gamma") * check_in_interval(eps, "eps", 0.0, 1.0))
+    gg, e = check_positive(gamma, "gamma"), check_in_interval(eps, "eps", 0.0, 1.0)
+    den = gg * e
+    out = g / den if den >= _TINY else g / gg / e
+    return float(check_result_finite(out, "gap/(gamma eps)", "gap is too large against gamma and eps"))
 
 
 def failure_probability(policy: TabularPolicy, eps: float, target: ArrayLike | None = None) -> float:
@@ -131,6 +147,7 @@ def failure_probability(policy: TabularPolicy, eps: float, target: ArrayLike | N
         idx = np.asarray(target)
         if idx.shape != (policy.n_prompts,) or not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"target must be an integer array of shape ({policy.n_prompts},)")
+        idx = check_index_array(idx, "target", policy.logp.shape[1])
         conf = policy.probs[np.arange(policy.n_prompts), idx]
     return float(np.dot(policy.weights, conf <= 1 - e))
 
@@ -163,7 +180,8 @@ def kappa_mean_bound(K: float, mu: float) -> float:
         Minimum confidence :math:`\mu \in (0, 1]`.
     """
     k, m = _check_K_mu(K, mu)
-    return min(1.0 + k / m, 1.0 / m)
+    out = min(1.0 + k / m, 1.0 / m)
+    return float(check_result_finite(out, "the bound min(1 + K/mu, 1/mu)", "mu is too small"))
 
 
 def two_point_law(K: float, mu: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -218,8 +236,15 @@ def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
     if k >= 1.0 - m:
         if branch == "nontrivial":
             raise ValueError(f"K = {k:g} >= 1 - mu = {1 - m:g}: only the saturated bound 1/mu holds")
-        return 1.0 / m
-    return 1.0 + k / m + k * math.log((1.0 - m) * (1.0 - k) / (m * k))
+        return float(check_result_finite(1.0 / m, "the bound 1/mu", "mu is too small"))
+    prod = m * k
+    ratio = (1.0 - m) * (1.0 - k) / prod if prod >= _TINY else math.inf
+    if math.isfinite(ratio):
+        log_ratio = math.log(ratio)
+    else:  # m K underflows or the ratio overflows: the same logarithm, term by term
+        log_ratio = math.log1p(-m) + math.log1p(-k) - math.log(m) - math.log(k)
+    out = 1.0 + k / m + k * log_ratio
+    return float(check_result_finite(out, "the tail bound", "mu is too small"))
 
 
 def sample_extremal_inverse_confidence(K: float, mu: float, size: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -235,7 +260,8 @@ def sample_extremal_inverse_confidence(K: float, mu: float, size: int, rng: np.r
     m = check_in_interval(mu, "mu", 0.0, 1.0)
     if k >= 1.0 - m:
         raise ValueError(f"K must be < 1 - mu = {1 - m:g}, got {k:g}")
-    n = check_int(size, "size", minimum=1)
+    n = check_size(check_int(size, "size", minimum=1), "size")
+    check_result_finite(1.0 / m, "the atom 1/mu", "mu is too small")
     u = check_generator(rng).random(n)
     atom = u <= k / (1.0 - m)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -271,7 +297,13 @@ def recurrence_constants(
     :math:`\kappa \ge 1`, with equality at :math:`\kappa = e^2` when the map is not capped at :math:`1/\mu`.
     """
     rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
-    return 1.0, (a1 * rate + LOG_SQRT_CONSTANT * a2 * b) / (g * m)
+    num = a1 * rate + LOG_SQRT_CONSTANT * a2 * b
+    gm = g * m
+    bp = num / gm if gm >= _TINY else num / g / m
+    check_result_finite(bp, "b'", "gamma or mu is too small against c1, c2, beta and log_class_size/n")
+    if bp == 0.0:
+        raise Float64RangeError("b' underflows float64 to 0 (n is too large against log_class_size)")
+    return 1.0, float(bp)
 
 
 def composed_map(
@@ -293,14 +325,20 @@ def composed_map(
     if k < 1:
         raise ValueError(f"kappa must be >= 1, got {k}")
     rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
-    return kappa_mean_bound((a1 * math.sqrt(k) * rate + a2 * b * math.log(k)) / g, m)
+    gap = (a1 * math.sqrt(k) * rate + a2 * b * math.log(k)) / g
+    check_result_finite(gap, "K(kappa)", "gamma is too small against kappa, c1, c2 and beta")
+    return kappa_mean_bound(gap, m)
 
 
 def _gap_model(
     n: float, log_class_size: float, gamma: float, mu: float, c1: float, c2: float, beta: float | None
 ) -> tuple[float, float, float, float, float, float]:
     """Validated ``(sqrt(L/n), beta, gamma, mu, c1, c2)`` of the per-round gap bound (beta defaults to sqrt(L/n))."""
-    rate = math.sqrt(check_positive(log_class_size, "log_class_size") / check_positive(n, "n"))
+    lp, nn = check_positive(log_class_size, "log_class_size"), check_positive(n, "n")
+    ratio = lp / nn
+    if not math.isfinite(ratio):
+        raise Float64RangeError("log_class_size/n overflows float64 (n is too small against log_class_size)")
+    rate = math.sqrt(ratio) if ratio >= _TINY else math.sqrt(lp) / math.sqrt(nn)
     b = rate if beta is None else check_positive(beta, "beta")
     m = check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
     return rate, b, check_positive(gamma, "gamma"), m, check_positive(c1, "c1"), check_positive(c2, "c2")
@@ -310,30 +348,74 @@ def _check_ab(a: float, b: float) -> tuple[float, float]:
     return check_positive(a, "a"), check_positive(b, "b")
 
 
+def _root_and_rho(aa: float, bb: float) -> tuple[float, float, float]:
+    r"""Overflow-free :math:`(u, \log u, \log\rho)` with :math:`u = \sqrt{\kappa_\infty} = (b + \sqrt{b^2 + 4a})/2`.
+
+    With :math:`w = 2\sqrt a/b`: :math:`u = b(1 + \sqrt{1 + w^2})/2` and :math:`\rho = 1/(1 + \sqrt{1 + w^2})`
+    (used when :math:`w \le 1`); with :math:`t = 1/w`: :math:`u = \sqrt a\,(t + \sqrt{1 + t^2})` and
+    :math:`\log\rho = \log t - \mathrm{asinh}\,t` (when :math:`w > 1`).  ``u`` may be ``inf``; the logs are finite.
+    """
+    sa = math.sqrt(aa)
+    w = 2.0 * sa / bb
+    if w <= 1.0:
+        r = math.sqrt(1.0 + w * w)
+        return bb * ((1.0 + r) / 2.0), math.log(bb) + math.log((1.0 + r) / 2.0), -math.log1p(r)
+    lt = math.log(bb) - math.log(2.0) - math.log(sa)
+    t = bb / 2.0 / sa
+    ash = math.asinh(t)
+    return sa * (t + math.sqrt(1.0 + t * t)), 0.5 * math.log(aa) + ash, lt - ash
+
+
 def fixed_point(a: float, b: float) -> float:
-    r"""Positive fixed point of :math:`f(k) = a + b\sqrt k`: :math:`\kappa_\infty = ((b + \sqrt{b^2 + 4a})/2)^2`."""
+    r"""Positive fixed point of :math:`f(k) = a + b\sqrt k`: :math:`\kappa_\infty = ((b + \sqrt{b^2 + 4a})/2)^2`.
+
+    Raises :class:`~srlm._validate.Float64RangeError` (an :class:`OverflowError`) when
+    :math:`\kappa_\infty` exceeds float64.
+    """
     aa, bb = _check_ab(a, b)
-    return ((bb + math.sqrt(bb * bb + 4 * aa)) / 2) ** 2
+    disc = bb * bb + 4 * aa
+    if math.isfinite(disc):
+        u = (bb + math.sqrt(disc)) / 2
+    else:  # b^2 + 4a overflows: the same root without squaring b
+        u = _root_and_rho(aa, bb)[0]
+    out = u * u
+    if not math.isfinite(out):
+        log_k = 2 * _root_and_rho(aa, bb)[1]
+        raise Float64RangeError(f"kappa_inf = exp({log_k:.6g}) overflows float64 (a or b too large)")
+    return out
 
 
 def contraction_factor(a: float, b: float) -> float:
-    r""":math:`\rho = f'(\kappa_\infty) = b/(2\sqrt{\kappa_\infty}) = b/(b + \sqrt{b^2 + 4a}) \in (0, 1)`."""
+    r""":math:`\rho = f'(\kappa_\infty) = b/(2\sqrt{\kappa_\infty}) = b/(b + \sqrt{b^2 + 4a}) \in (0, 1/2)`.
+
+    Computed without overflow where :math:`b^2 + 4a` overflows (as :math:`1/(1 + \sqrt{1 + 4a/b^2})`);
+    below :math:`10^{-308}` it is the correctly rounded float (0 when :math:`\rho < 5\cdot 10^{-324}`;
+    :func:`rounds_needed` works with :math:`\log\rho`).
+    """
     aa, bb = _check_ab(a, b)
-    return bb / (bb + math.sqrt(bb * bb + 4 * aa))
+    disc = bb * bb + 4 * aa
+    if math.isfinite(disc):
+        out = bb / (bb + math.sqrt(disc))
+        if out >= _TINY:
+            return out
+    return math.exp(_root_and_rho(aa, bb)[2])
 
 
 def iterate_recurrence(a: float, b: float, kappa0: float, rounds: int) -> NDArray[np.float64]:
     r"""The iterates :math:`\kappa_0, f(\kappa_0), \dots, f^{T}(\kappa_0)` of :math:`f(k) = a + b\sqrt k`.
 
-    Returns an array of length ``rounds + 1``.
+    Returns an array of length ``rounds + 1`` (``rounds`` at most :math:`10^7`).  Raises
+    :class:`~srlm._validate.Float64RangeError` if an iterate exceeds float64.
     """
     aa, bb = _check_ab(a, b)
     k0 = _check_kappa0(kappa0)
     t = check_int(rounds, "rounds", minimum=0)
+    check_size(t + 1, "rounds + 1", 10**7)  # a Python loop: about a second per million rounds
     out = np.empty(t + 1)
     out[0] = k0
     for i in range(t):
         out[i + 1] = aa + bb * math.sqrt(out[i])
+    check_result_finite(out, "an iterate a + b sqrt(kappa)", "a or b is too large")
     return out
 
 
@@ -352,10 +434,14 @@ def envelope(a: float, b: float, kappa0: float, rounds: ArrayLike) -> NDArray[np
 
 
 def _stable_floor(a: float, b: float, mu: float | None) -> float:
-    kinf = fixed_point(a, b)
     if mu is None:
-        return kinf
-    return min(kinf, 1.0 / check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True))
+        return fixed_point(a, b)
+    cap = 1.0 / check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True)
+    try:
+        kinf = fixed_point(a, b)
+    except Float64RangeError:
+        kinf = math.inf
+    return float(check_result_finite(min(kinf, cap), "min(kappa_inf, 1/mu)", "a or b too large and mu too small"))
 
 
 def _check_kappa0_mu(kappa0: float, mu: float | None) -> float:
@@ -379,10 +465,24 @@ def rounds_needed(a: float, b: float, kappa0: float, mu: float | None = None) ->
     :func:`failure_bound`) when ``mu`` is given; then :math:`\kappa_0 \le 1/\mu` is required.
     """
     k0 = _check_kappa0_mu(kappa0, mu)
-    s, rho = _stable_floor(a, b, mu), contraction_factor(a, b)
+    aa, bb = _check_ab(a, b)
+    if mu is None:
+        try:
+            s = fixed_point(aa, bb)
+        except Float64RangeError:  # kappa_inf beyond float64 (so above every kappa0)
+            return 1
+    else:
+        s = _stable_floor(aa, bb, mu)
     if k0 <= s:
         return 1
-    return max(1, math.ceil(1 + math.log(k0 / s) / math.log(1 / rho) - 1e-12))
+    rho = contraction_factor(aa, bb)
+    ratio = k0 / s
+    if rho >= _TINY and s >= _TINY and math.isfinite(ratio):
+        return max(1, math.ceil(1 + math.log(ratio) / math.log(1 / rho) - 1e-12))
+    # rho or s below the normal range: the same formula in log space
+    log_root, log_rho = _root_and_rho(aa, bb)[1:]
+    log_s = 2.0 * log_root if mu is None else min(2.0 * log_root, -math.log(mu))
+    return max(1, math.ceil(1 + (math.log(k0) - log_s) / -log_rho - 1e-12))
 
 
 def failure_bound(
@@ -422,12 +522,13 @@ def failure_bound(
     k0 = _check_kappa0_mu(kappa0, mu)
     cc = check_positive(C, "C")
     s, rho = _stable_floor(a, b, mu), contraction_factor(a, b)
-    scale = cc / g * np.sqrt((np.log(t) + lp + math.log(1 / d)) / nn)
-    return scale * math.sqrt(s), scale * rho ** ((t - 1) / 2) * math.sqrt(k0)
+    with np.errstate(over="ignore", under="ignore"):
+        scale = cc / g * np.sqrt((np.log(t) + lp + math.log(1 / d)) / nn)
+        stable, transient = scale * math.sqrt(s), scale * rho ** ((t - 1) / 2) * math.sqrt(k0)
+    names = "C/gamma is too large or n too small"
+    check_result_finite(stable, "the stable part", names)
+    return stable, check_result_finite(transient, "the transient part", names)
 
 
 def _check_kappa0(kappa0: float) -> float:
-    k0 = check_scalar(kappa0, "kappa0")
-    if k0 < 1:
-        raise ValueError(f"kappa0 must be >= 1 (a condition number), got {k0}")
-    return k0
+    return check_condition_number(kappa0, "kappa0")

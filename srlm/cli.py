@@ -7,8 +7,9 @@ Subcommands::
     srlm rounds --n N --log-pi L --gamma G --mu M --kappa0 K   the same from the companion constants
     srlm kappa  FILE [--column NAME]                     condition number from modal log-probabilities
 
-Every subcommand takes ``--json``.  Bad input exits with status 2 and a one-line
-message naming the argument.
+Every subcommand takes ``--json`` (strict JSON: a value beyond float64 is ``null``).  Bad input
+exits with status 2 and a one-line message naming the argument; an internal error exits with
+status 1 and a one-line message; no traceback is shown.  ``srlm --version`` prints the version.
 """
 
 from __future__ import annotations
@@ -18,22 +19,64 @@ import csv
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import numpy as np
-from scipy.special import logsumexp
+from numpy.typing import NDArray
 
+from srlm import __version__
+from srlm._validate import check_condition_number
 from srlm.bounds import contraction_factor, fixed_point, recurrence_constants, rounds_needed
+from srlm.condition import log_condition_number_from_mode_logprobs
 from srlm.hard_instance import proven_failure_rate
 from srlm.lower_bound import floor_constants, min_failure_rate, min_failure_rate_asymptotic, sample_threshold
 
-__all__ = ["main", "read_logprobs"]
+__all__ = ["main", "read_logprobs", "MAX_INPUT_BYTES"]
+
+#: The description line of ``srlm --help`` (a constant: ``python -OO`` strips ``__doc__``).
+DESCRIPTION = "The srlm command: the paper's numbers without reading the proofs."
+
+#: Largest input ``srlm kappa`` reads (bytes); the input is read in one bounded call, never whole.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+#: Library argument names and the command-line options they come from.
+_FLAGS = {
+    "kappa0": "--kappa0",
+    "log_class_size": "--log-pi",
+    "g": "--g",
+    "n": "--n",
+    "a": "--a",
+    "b": "--b",
+    "mu": "--mu",
+    "gamma": "--gamma",
+}
 
 
 class CliError(ValueError):
     """A bad argument: reported on one line, exit status 2."""
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    """``repr`` of ``text`` cut to ``limit`` characters, so an error line stays short whatever the input."""
+    t = text.strip()
+    return repr(t) if len(t) <= limit else repr(t[:limit]) + f"... ({len(t)} characters)"
+
+
+def _library_error(exc: Exception, given: dict[str, float | None]) -> CliError:
+    """A library error re-worded for the command line: argument names become options, and the options given."""
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    m = re.match(r"^([A-Za-z_0-9]+) must ", msg)
+    if m and m.group(1) in _FLAGS:
+        msg = _FLAGS[m.group(1)] + msg[len(m.group(1)) :]
+    for name in ("kappa0", "log_class_size", "gamma", "mu"):  # multi-letter names are safe to replace anywhere
+        msg = re.sub(rf"(?<![\w/-]){name}\b", _FLAGS[name], msg)
+    if not msg.startswith("--"):  # not about one option: show the options it came from
+        shown = ", ".join(f"{flag} {val:g}" for flag, val in given.items() if val is not None)
+        msg = f"{msg} (for {shown})"
+    return CliError(msg)
 
 
 FLOOR_HELP = r"""Single-step failure floor (paper Theorem 4.1, companion form).
@@ -68,7 +111,9 @@ KAPPA_HELP = r"""Policy condition number from modal log-probabilities (paper Eq.
 
 FILE holds one log-probability per line, or a CSV with a header (choose the column with
 --column). Use '-' for standard input. Log-probabilities of greedy-decoded responses are at
-most those of the true modes, so they give an upper bound on kappa."""
+most those of the true modes, so they give an upper bound on kappa.
+At most 64 MiB of UTF-8 input (a byte-order mark is accepted). Where kappa exceeds float64 it is
+null in --json; log_kappa is always given."""
 
 
 def _positive(name: str, value: float) -> float:
@@ -78,9 +123,10 @@ def _positive(name: str, value: float) -> float:
 
 
 def _kappa0(value: float) -> float:
-    if not math.isfinite(value) or value < 1:
-        raise CliError(f"--kappa0 must be >= 1 (a condition number), got {value}")
-    return value
+    try:
+        return check_condition_number(value, "--kappa0")
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _floor(args: argparse.Namespace) -> dict[str, Any]:
@@ -90,21 +136,25 @@ def _floor(args: argparse.Namespace) -> dict[str, Any]:
     lp = _positive("--log-pi", args.log_pi)
     n = _positive("--n", args.n)
     g = _positive("--g", args.g)
-    a, c = floor_constants(k0, lp, g)
-    threshold = sample_threshold(a, c)
-    out: dict[str, Any] = {"A": a, "C": c, "threshold": threshold, "n": n, "kappa0": k0, "log_pi": lp, "g": g}
-    if n < threshold:
-        out["regime"] = "constant"
-        out["delta_min"] = min(0.25, c * math.exp(-0.5))
-        out["asymptotic"] = None
-    else:
-        out["regime"] = "lambert"
-        out["delta_min"] = min(0.25, float(min_failure_rate(n, a, c)))
-        ratio = n * c * c / (2 * a)
-        out["asymptotic"] = float(min_failure_rate_asymptotic(n, a, c)) if ratio > 1 else None
+    given: dict[str, float | None] = {"--kappa0": k0, "--log-pi": lp, "--n": n, "--g": g}
+    try:
+        a, c = floor_constants(k0, lp, g)
+        threshold = sample_threshold(a, c)
+        out: dict[str, Any] = {"A": a, "C": c, "threshold": threshold, "n": n, "kappa0": k0, "log_pi": lp, "g": g}
+        if n < threshold:
+            out["regime"] = "constant"
+            out["delta_min"] = min(0.25, c * math.exp(-0.5))
+            out["asymptotic"] = None
+        else:
+            out["regime"] = "lambert"
+            out["delta_min"] = min(0.25, float(min_failure_rate(n, a, c)))
+            log_ratio = math.log(n) + 2 * math.log(c) - math.log(2 * a)
+            out["asymptotic"] = float(min_failure_rate_asymptotic(n, a, c)) if log_ratio > 0 else None
+    except (ValueError, OverflowError) as exc:
+        raise _library_error(exc, given) from None
     try:
         out["proven"] = float(proven_failure_rate(int(math.floor(n)), k0, lp, g))
-    except ValueError:  # no delta in (0, 1/4] gives an instance with N >= 1 and g < M - 1
+    except (ValueError, OverflowError):  # no delta in (0, 1/4] gives an instance, or beyond the size limits
         out["proven"] = None
     out["note"] = "delta_min is the idealised floor (an approximation); proven is the rate Theorem 4.1 proves"
     return out
@@ -129,11 +179,20 @@ def _rounds(args: argparse.Namespace) -> dict[str, Any]:
                 + ")"
             )
         n = _positive("--n", args.n)
-        a, b = recurrence_constants(n, _positive("--log-pi", args.log_pi), _positive("--gamma", args.gamma), mu)
+        lp, gamma = _positive("--log-pi", args.log_pi), _positive("--gamma", args.gamma)
+        try:
+            a, b = recurrence_constants(n, lp, gamma, mu)
+        except (ValueError, OverflowError) as exc:
+            raise _library_error(exc, {"--n": n, "--log-pi": lp, "--gamma": gamma, "--mu": mu}) from None
         source = "companion constants"
     if mu is not None and k0 > (1.0 / mu) * (1 + 1e-12):
         raise CliError(f"--kappa0 must be <= 1/mu = {1 / mu:.6g} (mu is the minimum confidence), got {k0:g}")
-    kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+    given = {"--a": a, "--b": b, "--kappa0": k0, "--mu": mu}
+    try:
+        kinf, rho = fixed_point(a, b), contraction_factor(a, b)
+        n_rounds = rounds_needed(a, b, k0, mu)
+    except (ValueError, OverflowError) as exc:
+        raise _library_error(exc, given) from None
     out: dict[str, Any] = {
         "a": a,
         "b": b,
@@ -145,12 +204,16 @@ def _rounds(args: argparse.Namespace) -> dict[str, Any]:
     if mu is not None:
         out["mu"] = mu
         out["stable_floor"] = min(kinf, 1.0 / mu)
-    out["rounds"] = rounds_needed(a, b, k0, mu)
+    out["rounds"] = n_rounds
     return out
 
 
-def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
-    """Parse modal log-probabilities: one per line, or a CSV column (header required with ``column``)."""
+def read_logprobs(text: str, column: str | None = None) -> NDArray[np.float64]:
+    """Parse modal log-probabilities: one per line, or a CSV column (header required with ``column``).
+
+    A leading UTF-8 byte-order mark (as spreadsheets write it) is ignored.
+    """
+    text = text.removeprefix("\ufeff")
     rows = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         raise CliError("FILE contains no log-probabilities")
@@ -158,15 +221,16 @@ def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
     if column is not None or "," in rows[0]:
         reader = csv.reader(io.StringIO("\n".join(rows)))
         header = [h.strip() for h in next(reader)]
+        names = ", ".join(_excerpt(h, 20)[1:-1] for h in header[:10]) + (", ..." if len(header) > 10 else "")
         if column is None:
-            raise CliError(f"FILE looks like CSV; choose a column with --column (one of: {', '.join(header)})")
+            raise CliError(f"FILE looks like CSV; choose a column with --column (one of: {names})")
         if column not in header:
-            raise CliError(f"--column {column!r} not in the CSV header ({', '.join(header)})")
+            raise CliError(f"--column {_excerpt(column)} not in the CSV header ({names})")
         idx = header.index(column)
         values = []
         for lineno, rec in enumerate(reader, start=2):
             if idx >= len(rec):
-                raise CliError(f"FILE line {lineno}: missing column {column!r}")
+                raise CliError(f"FILE line {lineno}: missing column {_excerpt(column)}")
             values.append(rec[idx])
     else:
         values = rows
@@ -175,7 +239,7 @@ def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
         try:
             out[i] = float(v.strip())
         except ValueError:
-            raise CliError(f"FILE entry {i + 1}: {v.strip()!r} is not a number") from None
+            raise CliError(f"FILE entry {i + 1}: {_excerpt(v)} is not a number") from None
     if not np.all(np.isfinite(out)):
         bad = int(np.flatnonzero(~np.isfinite(out))[0]) + 1
         raise CliError(f"FILE entry {bad}: log-probabilities must be finite (found NaN or inf)")
@@ -185,18 +249,28 @@ def read_logprobs(text: str, column: str | None = None) -> np.ndarray:
     return np.minimum(out, 0.0)
 
 
+def _read_bounded(stream: IO[bytes], name: str) -> str:
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise CliError(f"FILE {name} is larger than {MAX_INPUT_BYTES // 2**20} MiB (the input limit)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(f"FILE {name} is not UTF-8 text") from None
+
+
 def _kappa(args: argparse.Namespace) -> dict[str, Any]:
     if args.file == "-":
-        text = sys.stdin.read()
+        text = _read_bounded(sys.stdin.buffer, "'-' (standard input)")
     else:
         try:
-            with open(args.file, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CliError(f"FILE {args.file!r} cannot be read: {exc.__class__.__name__}") from None
+            with open(args.file, "rb") as fh:
+                text = _read_bounded(fh, _excerpt(args.file, 60))
+        except OSError as exc:
+            raise CliError(f"FILE {_excerpt(args.file, 60)} cannot be read: {exc.__class__.__name__}") from None
     lp = read_logprobs(text, args.column)
-    log_kappa = float(logsumexp(-lp) - math.log(lp.size))
-    kappa = math.exp(log_kappa) if log_kappa < 700 else math.inf
+    log_kappa = float(log_condition_number_from_mode_logprobs(lp))
+    kappa = math.exp(log_kappa) if log_kappa < 709.0 else None  # beyond float64: see log_kappa
     return {
         "prompts": int(lp.size),
         "kappa": kappa,
@@ -214,9 +288,8 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(
-        prog="srlm", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = _OneLineParser(prog="srlm", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"srlm {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     f = sub.add_parser(
         "floor",
@@ -266,15 +339,33 @@ def _format(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _strict_json(result: dict[str, Any]) -> str:
+    """JSON without ``NaN``/``Infinity`` (not JSON): a non-finite float becomes ``null``."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in result.items()}
+    return json.dumps(clean, sort_keys=True, allow_nan=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``srlm`` console script; returns the exit status."""
+    """Entry point of the ``srlm`` console script; returns the exit status.
+
+    0 on success; 2 for bad input (one line on stderr naming the option); 1 for an internal
+    error (one line, no traceback).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"floor": _floor, "rounds": _rounds, "kappa": _kappa}
     try:
         result = handlers[args.command](args)
-    except (CliError, ValueError) as exc:
-        print(f"srlm {args.command}: error: {exc}", file=sys.stderr)
+        text = _strict_json(result) if args.json else _format(result)
+    except (CliError, ValueError, OverflowError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"srlm {args.command}: error: {msg[:300]}", file=sys.stderr)
         return 2
-    print(json.dumps(result, sort_keys=True) if args.json else _format(result))
+    except KeyboardInterrupt:
+        print(f"srlm {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, no traceback
+        print(f"srlm {args.command}: internal error: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        return 1
+    print(text)
     return 0

@@ -20,7 +20,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import log_expit
 
-from srlm._validate import as_float_array, check_finite, check_int, check_positive
+from srlm._validate import (
+    as_float_array,
+    check_finite,
+    check_index_array,
+    check_int,
+    check_positive,
+    check_result_finite,
+    check_size,
+)
 from srlm.linear import check_features, constrained_least_squares
 from srlm.policies import TabularPolicy, check_policy, log_normalize
 from srlm.sampling import RoundData
@@ -32,6 +40,7 @@ __all__ = [
     "tabular_dpo_erm",
     "sampled_components",
     "linear_dpo_erm",
+    "minnorm_log_ratios",
 ]
 
 
@@ -65,14 +74,17 @@ def dpo_residuals(policy: TabularPolicy, reference: TabularPolicy, data: RoundDa
     u = h[d.prompts, d.first] - h[d.prompts, d.second]
     if not np.all(np.isfinite(u)):
         raise ValueError("a sampled response has probability zero: log-ratio undefined")
-    out: NDArray[np.float64] = b * u - d.reward_diff
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: NDArray[np.float64] = b * u - d.reward_diff
+    return check_result_finite(out, "a residual beta (h - h') - reward_diff", "beta is too large")
 
 
 def dpo_square_loss(policy: TabularPolicy, reference: TabularPolicy, data: RoundData, beta: float) -> float:
     r"""The square DPO loss :math:`\hat L_t(\pi) = \sum_i (\beta h_i - \beta h'_i - \Delta r_i)^2` (paper Eq. 106)."""
     res = dpo_residuals(policy, reference, data, beta)
-    return float(np.dot(res, res))
+    with np.errstate(over="ignore"):
+        out = float(np.dot(res, res))
+    return float(check_result_finite(out, "the square loss", "beta or the labels are too large"))
 
 
 def dpo_logistic_loss(policy: TabularPolicy, reference: TabularPolicy, data: RoundData, beta: float) -> float:
@@ -92,7 +104,9 @@ def dpo_logistic_loss(policy: TabularPolicy, reference: TabularPolicy, data: Rou
     res = dpo_residuals(policy, reference, data, beta)
     u = res + data.reward_diff
     p = np.exp(log_expit(data.reward_diff))
-    return float(-np.sum(p * log_expit(u) + (1.0 - p) * log_expit(-u)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(-np.sum(p * log_expit(u) + (1.0 - p) * log_expit(-u)))
+    return float(check_result_finite(out, "the logistic loss", "beta or the labels are too large"))
 
 
 def _same_group(adjacency: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -119,11 +133,11 @@ def _pair_counts(
     return counts.reshape(n_prompts, n_responses, n_responses).astype(np.float64)
 
 
-def _minnorm_log_ratios(
-    prompts: NDArray[np.intp],
-    first: NDArray[np.intp],
-    second: NDArray[np.intp],
-    target: NDArray[np.float64],
+def minnorm_log_ratios(
+    prompts: ArrayLike,
+    first: ArrayLike,
+    second: ArrayLike,
+    target: ArrayLike,
     n_prompts: int,
     n_responses: int,
 ) -> NDArray[np.float64]:
@@ -134,12 +148,34 @@ def _minnorm_log_ratios(
     :math:`b_x = \sum_i \pm t_i`).  The minimum-norm solution :math:`L_x^+ b_x` equals
     :math:`(L_x + P_x)^{-1} b_x` with :math:`P_x` the projector onto :math:`\ker L_x` (the
     indicator vectors of connected groups, scaled), so all prompts are solved at once
-    with one batched LU solve.  Internal kernel shared by :func:`tabular_dpo_erm` and the
-    batched loop (:mod:`srlm.loop`); arguments are trusted (validated by the callers).
+    with one batched LU solve.  The kernel shared by :func:`tabular_dpo_erm` and the
+    batched loop (:mod:`srlm.loop`).
+
+    Parameters
+    ----------
+    prompts, first, second
+        Integer arrays of length ``m``: prompt ids in ``0..n_prompts-1``, response ids in ``0..n_responses-1``.
+    target
+        Finite targets :math:`t_i` (length ``m``).
+
+    Returns
+    -------
+    Array ``(n_prompts, n_responses)``.
     """
+    xp = check_int(n_prompts, "n_prompts", minimum=1)
+    yr = check_int(n_responses, "n_responses", minimum=1)
+    check_size(xp * yr * yr, "n_prompts x n_responses**2")
+    prompts = check_index_array(prompts, "prompts", xp)
+    first = check_index_array(first, "first", yr)
+    second = check_index_array(second, "second", yr)
+    target = check_finite(as_float_array(target, "target", ndim=1), "target") if np.size(target) else np.zeros(0)
+    if not (prompts.shape == first.shape == second.shape == target.shape):
+        raise ValueError("prompts, first, second and target must have the same length")
+    n_prompts, n_responses = xp, yr
     counts = _pair_counts(prompts, first, second, n_prompts, n_responses)
-    rhs = np.bincount(prompts * n_responses + first, weights=target, minlength=n_prompts * n_responses)
-    rhs = rhs - np.bincount(prompts * n_responses + second, weights=target, minlength=n_prompts * n_responses)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows in the result, checked below
+        rhs = np.bincount(prompts * n_responses + first, weights=target, minlength=n_prompts * n_responses)
+        rhs = rhs - np.bincount(prompts * n_responses + second, weights=target, minlength=n_prompts * n_responses)
     rhs = rhs.reshape(n_prompts, n_responses)
     active = np.flatnonzero(np.bincount(prompts, minlength=n_prompts))
     h = np.zeros((n_prompts, n_responses))
@@ -152,8 +188,9 @@ def _minnorm_log_ratios(
         # (unsampled responses are singletons). b is orthogonal to ker L, so the solution has no kernel part.
         group = _same_group(c > 0)
         proj = group / group.sum(axis=2, keepdims=True)
-        h[active] = np.linalg.solve(lap + proj, rhs[active][:, :, None])[:, :, 0]
-    return h
+        with np.errstate(over="ignore", invalid="ignore"):
+            h[active] = np.linalg.solve(lap + proj, rhs[active][:, :, None])[:, :, 0]
+    return check_result_finite(h, "the least-squares log-ratios", "the targets are too large")
 
 
 def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> TabularPolicy:
@@ -164,7 +201,7 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     :math:`L_x h_x = b_x` with the Laplacian :math:`L_x` of the multigraph of sampled
     pairs at prompt :math:`x` and :math:`b_x = \sum_i \pm \Delta r_i/\beta`.  The
     returned :math:`h_x = L_x^{+} b_x` (computed as :math:`(L_x + P_x)^{-1} b_x`, see
-    :func:`_minnorm_log_ratios`) is the minimum-norm solution: zero on
+    :func:`minnorm_log_ratios`) is the minimum-norm solution: zero on
     unsampled responses (they keep their reference logit) and mean zero on each
     connected group of sampled responses.  Only differences within a group are
     identified (see :func:`sampled_components`).
@@ -172,7 +209,9 @@ def tabular_dpo_erm(reference: TabularPolicy, data: RoundData, beta: float) -> T
     check_policy(reference, "reference")
     b = check_positive(beta, "beta")
     d = _check_data(data, *reference.logp.shape)
-    h = _minnorm_log_ratios(d.prompts, d.first, d.second, d.reward_diff / b, *reference.logp.shape)
+    with np.errstate(over="ignore"):
+        target = check_result_finite(d.reward_diff / b, "reward_diff/beta", "beta is too small")
+    h = minnorm_log_ratios(d.prompts, d.first, d.second, target, *reference.logp.shape)
     with np.errstate(invalid="ignore"):
         logits = np.where(np.isfinite(reference.logp), reference.logp + h, -np.inf)
     return reference.with_logp(log_normalize(logits, "fitted logits"))
@@ -189,6 +228,7 @@ def sampled_components(data: RoundData, n_prompts: int, n_responses: int) -> NDA
     """
     xp = check_int(n_prompts, "n_prompts", minimum=1)
     yr = check_int(n_responses, "n_responses", minimum=1)
+    check_size(xp * yr * yr, "n_prompts x n_responses**2")
     d = _check_data(data, xp, yr)
     group = _same_group(_pair_counts(d.prompts, d.first, d.second, xp, yr) > 0)
     labels = (np.arange(xp)[:, None] * yr + np.argmax(group, axis=2)).ravel()  # smallest member of the group
@@ -226,9 +266,15 @@ def linear_dpo_erm(
         raise ValueError(f"theta_ref has dimension {theta.shape[0]}, features have d = {phi.shape[2]}")
     b = check_positive(beta, "beta")
     d = _check_data(data, phi.shape[0], phi.shape[1])
-    design = b * (phi[d.prompts, d.first] - phi[d.prompts, d.second])
+    with np.errstate(over="ignore", invalid="ignore"):
+        design = b * (phi[d.prompts, d.first] - phi[d.prompts, d.second])
+    check_result_finite(design, "the design beta (phi - phi')", "beta is too large")
     if radius is None:
-        step, *_ = np.linalg.lstsq(design, d.reward_diff, rcond=None)
-        out: NDArray[np.float64] = theta + step
-        return out
-    return constrained_least_squares(design, d.reward_diff + design @ theta, radius)
+        with np.errstate(over="ignore", invalid="ignore"):
+            step, *_ = np.linalg.lstsq(design, d.reward_diff, rcond=None)
+            out: NDArray[np.float64] = theta + step
+        return check_result_finite(out, "the least-squares step", "beta is too small against the labels")
+    with np.errstate(over="ignore", invalid="ignore"):
+        target = d.reward_diff + design @ theta
+    check_result_finite(target, "the target", "beta or theta_ref too large")
+    return constrained_least_squares(design, target, radius)

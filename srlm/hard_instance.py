@@ -25,12 +25,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammaln
 
 from srlm._validate import (
+    Float64RangeError,
+    check_condition_number,
     check_generator,
     check_in_interval,
     check_index_array,
     check_int,
     check_positive,
-    check_scalar,
+    check_size,
 )
 from srlm.policies import TabularPolicy
 from srlm.sampling import sample_categorical
@@ -87,13 +89,16 @@ class HardInstance:
         :math:`N = \lfloor \log|\Pi| / \log M \rfloor` so that :math:`N \log M \le \log|\Pi|`.
         """
         d = check_in_interval(delta, "delta", 0.0, 0.25, closed_high=True)
-        k0 = check_scalar(kappa0, "kappa0")
-        if k0 <= 1:
-            raise ValueError(f"kappa0 must be > 1, got {k0}")
+        k0 = _check_kappa0(kappa0)
         lp = check_positive(log_class_size, "log_class_size")
         gg = check_positive(g, "g")
         eps = 4.0 * d
-        m = math.floor((1 + gg) * (1 + (k0 - 1) / eps) * (1 + 1e-12))
+        m_real = (1 + gg) * (1 + (k0 - 1) / eps) * (1 + 1e-12)
+        if not math.isfinite(m_real):
+            raise Float64RangeError(
+                f"M = (1+g)(1 + (kappa0-1)/(4 delta)) overflows float64 (kappa0 = {k0:g}, delta = {d:g})"
+            )
+        m = math.floor(m_real)
         if m < 2 or gg >= m - 1:
             raise ValueError(f"kappa0 = {k0} and g = {gg} leave only M = {m} responses; need g < M - 1")
         n_inf = math.floor(lp / math.log(m) * (1 + 1e-12))
@@ -136,6 +141,7 @@ class HardInstance:
         s = check_index_array(sigma, "sigma", self.M)
         if s.shape[0] != self.N:
             raise ValueError(f"sigma must have N = {self.N} entries, got {s.shape[0]}")
+        check_size((self.N + 1) * self.M, "the table size (N + 1) M")
         probs = np.full((self.N + 1, self.M), self.other_prob)
         probs[0] = 0.0
         probs[0, 0] = 1.0
@@ -145,7 +151,7 @@ class HardInstance:
     def sample_calls(self, sigma: ArrayLike, n: int, rng: np.random.Generator) -> SampleCalls:
         """``n`` sample-and-evaluate calls against :math:`\\pi_\\sigma`."""
         pol = self.policy(sigma)
-        m = check_int(n, "n", minimum=1)
+        m = check_size(check_int(n, "n", minimum=1), "n")
         gen = check_generator(rng)
         x = gen.choice(self.N + 1, size=m, p=pol.weights).astype(np.intp)
         y = sample_categorical(pol.probs, x, gen)
@@ -162,12 +168,13 @@ class HardInstance:
         :math:`\mathbb{E}[1 - 1/(K+1)]`.  :math:`K` follows the occupancy distribution,
         computed by an exact recursion over draws.
         """
-        nn = check_int(n, "n", minimum=0)
+        nn = check_size(check_int(n, "n", minimum=0), "n", 2**62)
         p_prompt = self.eps / self.N
         # Truncate the sum over m where either factor is below 1e-17: the binomial beyond
         # mean + 40 sd (+40), or the miss probability (1-a)^m <= exp(-a m) < e^-39.
         mean = nn * p_prompt
         m_max = int(min(nn, math.ceil(mean + 40 * math.sqrt(mean) + 40), math.ceil(39 / self.favourite_prob)))
+        check_size((m_max + 1) * max(self.M, 100), "the work (draws m_max + 1) x max(M, 100) of the exact recursion")
         pmf = _binomial_pmf(np.arange(m_max + 1), nn, p_prompt)
         bins = self.M - 1
         occupied = np.zeros(bins + 1)
@@ -197,8 +204,9 @@ class HardInstance:
         response 0), the per-response counts as a multinomial draw, and the learner's
         uniform guess among undrawn responses.  Vectorised over repetitions.
         """
-        nn = check_int(n, "n", minimum=0)
+        nn = check_size(check_int(n, "n", minimum=0), "n", 2**62)
         r = check_int(reps, "reps", minimum=2)
+        check_size(r * self.M, "reps x M")
         gen = check_generator(rng)
         informative = gen.random(r) < self.eps
         m = gen.binomial(nn, self.eps / self.N, size=r)
@@ -215,13 +223,21 @@ class HardInstance:
 def _binomial_pmf(k: NDArray[np.int_], n: int, p: float) -> NDArray[np.float64]:
     """Binomial(n, p) probabilities at ``k`` via log-gamma (stable for large ``n``)."""
     if p >= 1.0:
-        return (k == n).astype(np.float64)
+        exact: NDArray[np.float64] = (k == n).astype(np.float64)
+        return exact
     log_pmf = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + k * np.log(p) + (n - k) * np.log1p(-p)
     out: NDArray[np.float64] = np.exp(log_pmf)
     return out
 
 
 _LOG2 = math.log(2.0)
+
+
+def _check_kappa0(kappa0: float) -> float:
+    k0 = check_condition_number(kappa0, "kappa0")
+    if k0 == 1:
+        raise ValueError("kappa0 = 1 is a deterministic base policy: no hard instance (need kappa0 > 1)")
+    return k0
 _FUDGE = 1e-12  # relative slack of the floors in :meth:`HardInstance.for_target` (float rounding at integers)
 
 
@@ -230,6 +246,10 @@ def _smallest_n(z: float) -> int:
     if z >= 1.0:
         return 1
     lz = math.log1p(-z)  # < 0
+    if lz == 0.0 or _LOG2 / -lz > 2.0**52:  # beyond 2^52 a float cannot resolve the integer threshold
+        raise Float64RangeError(
+            f"n* = log 2/(-log(1 - z)) with z = {z:.3g} exceeds 2**52 (log_class_size too large against kappa0)"
+        )
     n = max(1, math.ceil(_LOG2 / -lz))
     while n > 1 and (n - 1) * lz <= -_LOG2:  # guard the rounding of the ceiling in both directions
         n -= 1
@@ -292,13 +312,11 @@ def proven_failure_rate(
         raise ValueError("n must be a non-negative integer or a 1-d array of them")
     try:
         nf = raw.astype(np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError("n must be a non-negative integer or a 1-d array of them") from None
     if not np.all(np.isfinite(nf)) or np.any(nf < 0) or np.any(nf != np.floor(nf)):
         raise ValueError("n must be a non-negative integer or a 1-d array of them")
-    k0 = check_scalar(kappa0, "kappa0")
-    if k0 <= 1:
-        raise ValueError(f"kappa0 must be > 1, got {k0}")
+    k0 = _check_kappa0(kappa0)
     lp = check_positive(log_class_size, "log_class_size")
     gg = check_positive(g, "g")
     big = 1e300
@@ -314,12 +332,15 @@ def proven_failure_rate(
         a = (1 + gg) / m
         return a + (1 - a) / (m - 1)
 
+    if not math.isfinite(gfac * k0):
+        raise Float64RangeError(f"M = (1+g) kappa0 overflows float64 (kappa0 = {k0:g}, g = {gg:g})")
     m_min = float(max(math.floor(gfac * k0), math.floor(1 + gg) + 1, 2))  # delta <= 1/4 and g < M - 1
     k_max = int(n_of(np.array([m_min]))[0])
     if k_max < 1:
         raise ValueError(
             f"no delta in (0, 1/4] gives an instance: log_class_size = {lp} is below log M = {math.log(m_min):.6g}"
         )
+    check_size(k_max * max(nf.size, 1), f"the blocks N = 1..{k_max} (log_class_size/log M) times len(n)")
     ks = np.arange(1, k_max + 1, dtype=np.float64)
     with np.errstate(over="ignore"):
         m_hi = np.minimum(np.floor(np.exp(lp * (1 + _FUDGE) / ks)), big)

@@ -24,10 +24,20 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-from srlm._validate import as_float_array, check_finite, check_generator, check_int, check_positive
+from srlm._validate import (
+    Float64RangeError,
+    as_float_array,
+    check_finite,
+    check_generator,
+    check_int,
+    check_positive,
+    check_result_finite,
+    check_size,
+)
 
 __all__ = [
     "FEATURE_NORM_TOL",
+    "MAX_PACKING_CANDIDATES",
     "check_features",
     "linear_softmax_logp",
     "sup_log_ratio",
@@ -43,6 +53,9 @@ __all__ = [
 
 #: Slack on :math:`\|\phi\| \le 1` for rounding in normalised features.
 FEATURE_NORM_TOL = 1e-12
+
+#: Largest ``candidates`` of :func:`greedy_packing` (its greedy pass is quadratic in the packing size).
+MAX_PACKING_CANDIDATES = 50_000
 
 
 def check_features(features: ArrayLike, name: str = "features") -> NDArray[np.float64]:
@@ -68,7 +81,9 @@ def linear_softmax_logp(features: ArrayLike, theta: ArrayLike) -> NDArray[np.flo
     """
     phi = check_features(features)
     th = _check_theta(theta, phi.shape[2])
-    scores = phi @ th
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = phi @ th
+    check_result_finite(scores, "a score <phi, theta>", "theta is too large")
     out: NDArray[np.float64] = scores - logsumexp(scores, axis=1, keepdims=True)
     return out
 
@@ -138,18 +153,30 @@ def realizability_horizon(features: ArrayLike, theta0: ArrayLike, beta: float, r
     """
     phi = check_features(features)
     th = _check_theta(theta0, phi.shape[2], "theta0")
-    s = 1.0 + 1.0 / check_positive(beta, "beta")
+    bt = check_positive(beta, "beta")
+    s = 1.0 + 1.0 / bt
     b = check_positive(radius, "radius")
-    norm = float(np.linalg.norm(difference_projector(phi) @ th))
+    norm = float(_norm(difference_projector(phi) @ th))
     slack = 1.0 + 1e-12
     if norm <= b * 1e-300:
         return math.inf
     if norm > b * slack:
         raise ValueError(f"||P theta0|| = {norm:.6g} exceeds radius {b:g}: the base policy is not in the class")
+    if s < 1.0 + 1e-9:  # beta huge: s rounds near 1; the floor of log(B/||P theta0||)/log1p(1/beta), no correction
+        horizon = math.log(b / norm) / math.log1p(1.0 / bt)
+        check_result_finite(horizon, "the horizon", "beta is too large")
+        check_size(int(horizon), "the horizon (rounds)", 2**52)
+        return float(math.floor(horizon * (1 + 1e-12)))
+    def fits(k: int) -> bool:  # s^k ||P theta0|| <= B (an overflowing power does not fit)
+        try:
+            return norm * s**k <= b * slack
+        except OverflowError:
+            return False
+
     t = max(int(math.floor(math.log(b / norm) / math.log(s))), 0)
-    while norm * s ** (t + 1) <= b * slack:
+    while fits(t + 1):
         t += 1
-    while t > 0 and norm * s**t > b * slack:
+    while t > 0 and not fits(t):
         t -= 1
     return float(t)
 
@@ -158,9 +185,24 @@ def project_to_ball(theta: ArrayLike, radius: float) -> NDArray[np.float64]:
     r"""Euclidean projection onto :math:`\{\|\theta\| \le B\}`."""
     th = check_finite(as_float_array(theta, "theta", ndim=1), "theta")
     b = check_positive(radius, "radius")
-    norm = float(np.linalg.norm(th))
-    out: NDArray[np.float64] = th if norm <= b else th * (b / norm)
+    norm = _norm(th)
+    if norm <= b:
+        return th
+    scale = float(np.max(np.abs(th)))  # th/||th|| without overflow: (th/scale)/||th/scale||
+    out: NDArray[np.float64] = (th / scale) * (b / _norm(th / scale))
     return out
+
+
+def _norm(v: NDArray[np.float64]) -> float:
+    """Euclidean norm without overflow or underflow (scaled by the largest entry when needed)."""
+    with np.errstate(over="ignore", under="ignore"):
+        out = float(np.linalg.norm(v))
+    if math.isfinite(out) and out > 1e-290:
+        return out
+    scale = float(np.max(np.abs(v), initial=0.0))
+    if scale == 0.0:
+        return 0.0
+    return scale * float(np.linalg.norm(v / scale))
 
 
 def constrained_least_squares(design: ArrayLike, target: ArrayLike, radius: float) -> NDArray[np.float64]:
@@ -177,6 +219,16 @@ def constrained_least_squares(design: ArrayLike, target: ArrayLike, radius: floa
     if a.shape[0] != c.shape[0]:
         raise ValueError(f"design has {a.shape[0]} rows but target has {c.shape[0]} entries")
     b = check_positive(radius, "radius")
+    scale = float(np.max(np.abs(a), initial=0.0))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if scale > 0 and not 1e-100 <= scale <= 1e100:  # same minimiser for (A/s, c/s); keeps s_i^2 in range
+            a, c = a / scale, c / scale
+            check_result_finite(c, "target/max|design|", "design too small against target")
+        out = _constrained_lsq(a, c, b)
+    return check_result_finite(out, "the constrained least-squares solution", "design or target out of range")
+
+
+def _constrained_lsq(a: NDArray[np.float64], c: NDArray[np.float64], b: float) -> NDArray[np.float64]:
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     keep = s > s.max(initial=0.0) * 1e-12 if s.size else s > 0
     s, u, vt = s[keep], u[:, keep], vt[keep]
@@ -189,11 +241,20 @@ def constrained_least_squares(design: ArrayLike, target: ArrayLike, radius: floa
     def excess(lam: float) -> float:
         return float(np.sqrt(np.sum((proj / (s**2 + lam)) ** 2)) - b)
 
+    if not np.all(np.isfinite(proj)):
+        bad: NDArray[np.float64] = np.asarray(proj, dtype=np.float64)
+        return bad  # overflow: reported by the caller
     hi = max(1.0, float(np.linalg.norm(proj)) / b)
-    while excess(hi) > 0:  # ||theta(lambda)|| <= ||A^T c|| / lambda
+    while excess(hi) > 0 and math.isfinite(hi):  # ||theta(lambda)|| <= ||A^T c|| / lambda
         hi *= 2.0
-    lam = brentq(excess, 0.0, hi, xtol=1e-15, rtol=1e-14)
+    if not math.isfinite(hi):
+        return np.full(vt.shape[1], np.inf)
+    # the root lambda scales like s_max^2: an absolute tolerance of 1e-15 would stop far from it for a tiny design
+    xtol = max(1e-15 * min(1.0, float(s.max()) ** 2), 1e-300)
+    lam = brentq(excess, 0.0, hi, xtol=xtol, rtol=1e-14, maxiter=2000)
     out = vt.T @ (proj / (s**2 + lam))
+    if abs(float(np.linalg.norm(out)) - b) > 1e-6 * b:  # the constraint binds: the solution lies on the sphere
+        return np.full(vt.shape[1], np.inf)  # not resolvable in float64: reported by the caller
     return out
 
 
@@ -203,7 +264,15 @@ def ball_net_size_bound(d: int, radius: float, r: float) -> float:
     A maximal :math:`r`-packing is an :math:`r`-net, so this also bounds the covering number.
     """
     dd = check_int(d, "d", minimum=1)
-    return (1.0 + 2.0 * check_positive(radius, "radius") / check_positive(r, "r")) ** dd
+    bb, rr = check_positive(radius, "radius"), check_positive(r, "r")
+    base = 1.0 + 2.0 * bb / rr
+    try:
+        return float(check_result_finite(base**dd, "(1 + 2B/r)^d", "d or radius/r too large"))
+    except OverflowError:
+        log_base = math.log(base) if math.isfinite(base) else math.log(2.0 * bb) - math.log(rr)
+        log_out = dd * log_base if dd < 1e300 else math.inf
+        msg = f"(1 + 2B/r)^d = exp({log_out:.6g}) overflows float64 (d or radius/r too large)"
+        raise Float64RangeError(msg) from None
 
 
 def greedy_packing(
@@ -213,20 +282,29 @@ def greedy_packing(
 
     Maximal with respect to the candidates, so (up to the candidates' coverage) an :math:`r`-net;
     its size is a lower estimate of the packing number, to compare with :func:`ball_net_size_bound`.
+    ``candidates`` is at most :data:`MAX_PACKING_CANDIDATES` and ``candidates**2 x d`` at most
+    :math:`2\cdot 10^{9}` (the greedy pass is quadratic).
     """
     dd = check_int(d, "d", minimum=1)
     b = check_positive(radius, "radius")
     rr = check_positive(r, "r")
     m = check_int(candidates, "candidates", minimum=1)
+    check_size(m * dd, "candidates x d")
+    check_size(m, "candidates", MAX_PACKING_CANDIDATES)  # the greedy pass is quadratic in the packing size
+    check_size(m * m * dd, "the work candidates**2 x d of the greedy pass", 2 * 10**9)
     gen = check_generator(rng)
     g = gen.standard_normal((m, dd))
     g /= np.linalg.norm(g, axis=1, keepdims=True)
     pts = g * (b * gen.random(m) ** (1.0 / dd))[:, None]
-    chosen = [pts[0]]
+    chosen = np.empty_like(pts)
+    chosen[0] = pts[0]
+    k = 1
     for p in pts[1:]:
-        if np.min(np.linalg.norm(np.asarray(chosen) - p, axis=1)) >= rr:
-            chosen.append(p)
-    return np.asarray(chosen)
+        if np.min(np.linalg.norm(chosen[:k] - p, axis=1)) >= rr:
+            chosen[k] = p
+            k += 1
+    out: NDArray[np.float64] = chosen[:k].copy()
+    return out
 
 
 def random_unit_features(rng: np.random.Generator, n_prompts: int, n_responses: int, d: int) -> NDArray[np.float64]:
@@ -237,6 +315,7 @@ def random_unit_features(rng: np.random.Generator, n_prompts: int, n_responses: 
         check_int(n_responses, "n_responses", minimum=1),
         check_int(d, "d", minimum=1),
     )
+    check_size(shape[0] * shape[1] * shape[2], "n_prompts x n_responses x d")
     phi = gen.normal(size=shape)
     out: NDArray[np.float64] = phi / np.linalg.norm(phi, axis=2, keepdims=True)
     return out

@@ -7,7 +7,7 @@ One round, for each of ``R`` independent repetitions at once:
    :math:`\Delta r_i = \log\pi_t(y_i|x_i) - \log\pi_t(y'_i|x_i)`, optionally plus
    :math:`\mathcal N(0, \sigma^2)` noise (a noisy judge);
 3. set :math:`\pi_{t+1}` to the minimum-norm square-loss DPO ERM over tabular policies
-   (:func:`srlm.dpo._minnorm_log_ratios`): responses never sampled at a prompt keep
+   (:func:`srlm.dpo.minnorm_log_ratios`): responses never sampled at a prompt keep
    their logit, only log-ratios within a connected group of sampled pairs move.  With
    exact labels the step on a group :math:`C` is
    :math:`\log\pi_t + (\log\pi_t - \overline{\log\pi_t}^{\,C})/\beta` (before
@@ -27,14 +27,31 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import logsumexp
 
-from srlm._validate import check_generator, check_int, check_positive, check_scalar
-from srlm.dpo import _minnorm_log_ratios
-from srlm.policies import TabularPolicy, check_log_probabilities, check_policy
+from srlm._validate import (
+    as_float_array,
+    check_finite,
+    check_generator,
+    check_int,
+    check_log_probabilities,
+    check_positive,
+    check_probability_vector,
+    check_result_finite,
+    check_scalar,
+    check_size,
+)
+from srlm.condition import condition_number_from_mode_logprobs
+from srlm.dpo import minnorm_log_ratios
+from srlm.policies import TabularPolicy, check_policy
 from srlm.sampling import sample_categorical
+
+#: Largest work estimate ``rounds x (reps x (n + prompts x responses**3) + 10**4)`` that
+#: :func:`run_self_rewarding` accepts (about 15 minutes on one core at the measured 2e-7 s per unit).
+MAX_LOOP_WORK = 5 * 10**9
 
 __all__ = [
     "BatchRound",
     "LoopTrace",
+    "MAX_LOOP_WORK",
     "fit_round_batch",
     "late_stage_excess",
     "run_self_rewarding",
@@ -50,6 +67,25 @@ class BatchRound:
     first: NDArray[np.intp]
     second: NDArray[np.intp]
     reward_diff: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        shape = None
+        for name in ("prompts", "first", "second"):
+            arr = np.asarray(getattr(self, name))
+            if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+                raise TypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
+            if arr.ndim != 2:
+                raise ValueError(f"{name} must have shape (reps, n), got {arr.shape}")
+            if arr.size and arr.min() < 0:
+                raise ValueError(f"{name} must have entries >= 0")
+            if shape is not None and arr.shape != shape:
+                raise ValueError(f"prompts, first and second must have one shape, got {shape} and {arr.shape}")
+            shape = arr.shape
+            object.__setattr__(self, name, arr.astype(np.intp, copy=False))
+        rd = check_finite(as_float_array(self.reward_diff, "reward_diff", ndim=2), "reward_diff")
+        if rd.shape != shape:
+            raise ValueError(f"reward_diff must have shape {shape}, got {rd.shape}")
+        object.__setattr__(self, "reward_diff", rd)
 
 
 @dataclass(frozen=True)
@@ -75,10 +111,24 @@ class LoopTrace:
 
 
 def _check_batch_logp(logp: NDArray[np.float64]) -> NDArray[np.float64]:
-    arr = np.asarray(logp, dtype=np.float64)
+    arr = as_float_array(logp, "logp")
     if arr.ndim != 3:
         raise ValueError(f"logp must have shape (reps, prompts, responses), got {arr.shape}")
     return check_log_probabilities(arr, "logp", ndim=3)
+
+
+def _check_weights(weights: NDArray[np.float64], n_prompts: int) -> NDArray[np.float64]:
+    w = check_probability_vector(weights, "weights")
+    if w.shape != (n_prompts,):
+        raise ValueError(f"weights must be a probability vector of length {n_prompts}, got shape {w.shape}")
+    return w
+
+
+def _check_noise(noise_scale: float) -> float:
+    sigma = check_scalar(noise_scale, "noise_scale")
+    if sigma < 0:
+        raise ValueError(f"noise_scale must be >= 0, got {sigma}")
+    return sigma
 
 
 def sample_round_batch(
@@ -91,14 +141,11 @@ def sample_round_batch(
     r"""Draw one round of ``n`` labelled triples for each of the ``R`` policies in ``logp`` ``(R, X, Y)``."""
     lp = _check_batch_logp(logp)
     reps, n_prompts, n_resp = lp.shape
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n_prompts,) or np.any(w < 0) or abs(w.sum() - 1) > 1e-9:
-        raise ValueError(f"weights must be a probability vector of length {n_prompts}")
+    w = _check_weights(weights, n_prompts)
     m = check_int(n, "n", minimum=1)
+    check_size(reps * m, "reps x n")
     gen = check_generator(rng)
-    sigma = check_scalar(noise_scale, "noise_scale")
-    if sigma < 0:
-        raise ValueError(f"noise_scale must be >= 0, got {sigma}")
+    sigma = _check_noise(noise_scale)
     x = gen.choice(n_prompts, size=(reps, m), p=w).astype(np.intp)
     rows = (np.arange(reps)[:, None] * n_prompts + x).ravel()
     flat = lp.reshape(reps * n_prompts, n_resp)
@@ -107,7 +154,9 @@ def sample_round_batch(
     y2 = sample_categorical(probs, rows, gen)
     diff = flat[rows, y] - flat[rows, y2]
     if sigma > 0:
-        diff = diff + sigma * gen.standard_normal(diff.size)
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = diff + sigma * gen.standard_normal(diff.size)
+        check_result_finite(diff, "a noisy label", "noise_scale is too large")
     shape = (reps, m)
     return BatchRound(x, y.reshape(shape), y2.reshape(shape), diff.reshape(shape))
 
@@ -121,10 +170,14 @@ def fit_round_batch(logp: NDArray[np.float64], data: BatchRound, beta: float) ->
     reps, n_prompts, n_resp = lp.shape
     if data.prompts.shape[0] != reps:
         raise ValueError(f"data has {data.prompts.shape[0]} repetitions, logp has {reps}")
+    if data.prompts.size and data.prompts.max() >= n_prompts:
+        raise ValueError(f"data.prompts must have entries in 0..{n_prompts - 1}")
+    if data.prompts.size and max(data.first.max(), data.second.max()) >= n_resp:
+        raise ValueError(f"data.first and data.second must have entries in 0..{n_resp - 1}")
     flat_prompt = (np.arange(reps)[:, None] * n_prompts + data.prompts).ravel()
-    h = _minnorm_log_ratios(
-        flat_prompt, data.first.ravel(), data.second.ravel(), data.reward_diff.ravel() / b, reps * n_prompts, n_resp
-    )
+    with np.errstate(over="ignore"):
+        target = check_result_finite(data.reward_diff.ravel() / b, "reward_diff/beta", "beta is too small")
+    h = minnorm_log_ratios(flat_prompt, data.first.ravel(), data.second.ravel(), target, reps * n_prompts, n_resp)
     with np.errstate(invalid="ignore"):
         logits = np.where(np.isfinite(lp), lp + h.reshape(lp.shape), -np.inf)
     out: NDArray[np.float64] = logits - logsumexp(logits, axis=2, keepdims=True)
@@ -135,9 +188,7 @@ def _trackers(
     logp: NDArray[np.float64], weights: NDArray[np.float64], base_modes: NDArray[np.intp]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     top = logp.max(axis=2)
-    with np.errstate(divide="ignore"):
-        log_w = np.log(weights)
-    kappa = np.exp(logsumexp(log_w[None, :] - top, axis=1))
+    kappa = np.asarray(condition_number_from_mode_logprobs(top, weights))
     conf_fail = (np.exp(top) <= 0.5) @ weights
     correct = (np.argmax(logp, axis=2) == base_modes[None, :]) @ weights
     return kappa, conf_fail, correct
@@ -170,11 +221,26 @@ def run_self_rewarding(
         Independent repetitions run side by side.
     noise_scale
         Judge noise :math:`\sigma \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, or when the work estimate
+        ``rounds x (reps x (n + prompts x responses**3) + 10**4)`` exceeds :data:`MAX_LOOP_WORK`
+        (:math:`5\cdot 10^{9}`, about 15 minutes of computation): split the run.
     """
     check_policy(policy)
     t_max = check_int(rounds, "rounds", minimum=0)
     r = check_int(reps, "reps", minimum=1)
     check_positive(beta, "beta")
+    m = check_int(n, "n", minimum=1)
+    check_generator(rng)
+    _check_noise(noise_scale)
+    n_prompts, n_resp = policy.logp.shape
+    check_size(r * n_prompts * n_resp, "reps x prompts x responses")
+    check_size((t_max + 1) * r, "(rounds + 1) x reps")
+    work = t_max * (r * (m + n_prompts * n_resp**3) + 10**4)
+    check_size(work, "the work rounds x (reps x (n + prompts x responses**3) + 10**4)", MAX_LOOP_WORK)
     logp = np.broadcast_to(policy.logp, (r, *policy.logp.shape)).copy()
     w = policy.weights
     base_modes = policy.modes()
@@ -225,11 +291,13 @@ def late_stage_excess(n: int, rounds: int, weights: NDArray[np.float64], beta: f
     m = check_int(n, "n", minimum=1)
     t = check_int(rounds, "rounds", minimum=1)
     b = check_positive(beta, "beta")
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or abs(w.sum() - 1) > 1e-9:
-        raise ValueError("weights must be a probability vector")
+    if m * t > 10**300:
+        raise ValueError("n x rounds must be at most 1e300 (the float64 range of this law)")
+    w = check_probability_vector(weights, "weights")
     w = w[w > 0]
     a = 2.0 * m * w * t
     if np.any(a <= np.e):
         raise ValueError(f"2 n w_x T must exceed e for every prompt, got min {a.min():.3g}")
-    return float(np.sum(w / (a * np.log(a))) / np.log1p(1.0 / b))
+    with np.errstate(over="ignore", under="ignore"):
+        out = float(np.sum(w / (a * np.log(a))) / np.log1p(1.0 / b))
+    return float(check_result_finite(out, "the late-stage law", "beta is too large"))

@@ -24,11 +24,20 @@ idealised floor is the root of :math:`f(\delta) = A/n` on that branch:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import lambertw
 
-from srlm._validate import as_float_array, check_finite, check_positive, check_scalar
+from srlm._validate import (
+    as_float_array,
+    check_condition_number,
+    check_finite,
+    check_positive,
+    check_result_finite,
+    exp_checked,
+)
 
 __all__ = [
     "lambert_wm1",
@@ -91,32 +100,47 @@ def floor_constants(kappa0: float, log_class_size: float, g: float = 1.0) -> tup
     g
         Bias :math:`g > 0` of the hidden favourite in the hard instance.
     """
-    k0 = check_scalar(kappa0, "kappa0")
-    if k0 < 1:
-        raise ValueError(f"kappa0 must be >= 1 (a condition number), got {k0}")
+    k0 = check_condition_number(kappa0, "kappa0")
     if k0 == 1:
         raise ValueError("kappa0 = 1 means a deterministic base policy: there is no failure floor")
     lp = check_positive(log_class_size, "log_class_size")
     gg = check_positive(g, "g")
-    a = np.log(2.0) * (1 + gg) * (k0 - 1) * lp / (16.0 * (2 + gg))
-    c = (1 + gg) * (k0 - 1) / 4.0
-    return float(a), float(c)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        a = float(np.log(2.0) * (1 + gg) * (k0 - 1) * lp / (16.0 * (2 + gg)))
+        if not math.isfinite(a):  # the same product with (1+g)/(2+g) = 1 - 1/(2+g) formed first
+            a = float(np.log(2.0) * (1.0 - 1.0 / (2 + gg)) * (k0 - 1) * lp / 16.0)
+        c = float((1 + gg) * (k0 - 1) / 4.0)
+    check_result_finite((a, c), "A or C", "kappa0, log_class_size or g too large")
+    if a == 0.0:
+        raise ValueError(f"A underflows to 0: log_class_size = {lp:g} or kappa0 - 1 = {k0 - 1:g} is too small")
+    return a, c
 
 
 def floor_function(delta: ArrayLike, C: float) -> NDArray[np.float64] | float:
-    r""":math:`f(\delta) = \delta^2 \log(C/\delta)` for :math:`0 < \delta < C`."""
+    r""":math:`f(\delta) = \delta^2 \log(C/\delta)` for :math:`0 < \delta < C`.
+
+    Never NaN or inf; where the true value is below the float64 range it underflows to 0 (use
+    :func:`samples_for_floor`, which works in log space, for the inverse).
+    """
     c = check_positive(C, "C")
     scalar = np.ndim(delta) == 0
     d = check_finite(as_float_array(np.atleast_1d(delta), "delta"), "delta")
     if np.any(d <= 0) or np.any(d >= c):
         raise ValueError("delta must lie in (0, C)")
-    out = d**2 * np.log(c / d)
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = c / d
+        log_ratio = np.where(np.isfinite(ratio), np.log(ratio), math.log(c) - np.log(d))
+        out = d**2 * log_ratio  # may underflow to a correctly rounded tiny value (0 below 5e-324)
+    check_result_finite(out, "delta^2 log(C/delta)", "delta too large")
     return float(out[0]) if scalar else out
 
 
 def sample_threshold(A: float, C: float) -> float:
     r""":math:`n_0 = 2eA/C^2`: below it :math:`f(\delta) = A/n` has no root on the increasing branch."""
-    return 2.0 * np.e * check_positive(A, "A") / check_positive(C, "C") ** 2
+    a, c = check_positive(A, "A"), check_positive(C, "C")
+    if 1e-150 < c < 1e150:
+        return float(check_result_finite(2.0 * np.e * a / c**2, "2eA/C^2", "A too large against C"))
+    return exp_checked(math.log(2.0 * np.e) + math.log(a) - 2.0 * math.log(c), "2eA/C^2", "A too large against C")
 
 
 def min_failure_rate(n: ArrayLike, A: float, C: float) -> NDArray[np.float64] | float:
@@ -140,8 +164,21 @@ def min_failure_rate(n: ArrayLike, A: float, C: float) -> NDArray[np.float64] | 
         raise ValueError(
             f"n must be >= the sample threshold 2eA/C^2 = {threshold:.6g}; below it the floor is a constant"
         )
-    z = np.maximum(-2.0 * a / (nn * c**2), -_INV_E)
-    out = c * np.exp(np.asarray(lambert_wm1(z)) / 2.0)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        # log(-z), z = -2A/(n C^2), computed term by term (n C^2 may overflow or underflow)
+        log_mz = math.log(2.0 * a) - np.log(nn) - 2.0 * math.log(c)
+        direct = -2.0 * a / (nn * (c * c))
+        ok = np.isfinite(direct) & (direct < -1e-300)
+        w = np.empty_like(nn)
+        if np.any(ok):
+            w[ok] = lambert_wm1(np.maximum(direct[ok], -_INV_E))
+        if np.any(~ok):  # |z| < 1e-300: solve w + log(-w) = log(-z) on w < -1 by Newton
+            lz = log_mz[~ok]
+            v = lz - np.log(-lz)
+            for _ in range(6):
+                v = v - (v + np.log(-v) - lz) / (1.0 + 1.0 / v)
+            w[~ok] = v
+        out = c * np.exp(w / 2.0)  # correctly rounded; 0 only below 5e-324
     return float(out[0]) if scalar else out
 
 
@@ -155,10 +192,15 @@ def min_failure_rate_asymptotic(n: ArrayLike, A: float, C: float) -> NDArray[np.
     a, c = check_positive(A, "A"), check_positive(C, "C")
     scalar = np.ndim(n) == 0
     nn = check_finite(as_float_array(np.atleast_1d(n), "n"), "n")
-    ratio = nn * c**2 / (2.0 * a)
-    if np.any(ratio <= 1):
-        raise ValueError("n must exceed 2A/C^2 for the asymptotic form")
-    out = np.sqrt(2.0 * a / (nn * np.log(ratio)))
+    if np.any(nn <= 0):
+        raise ValueError("n must be > 0")
+    with np.errstate(over="ignore", under="ignore"):
+        log_ratio = np.log(nn) + 2.0 * math.log(c) - math.log(2.0 * a)  # log(n C^2/(2A)), no overflow
+        if np.any(log_ratio <= 0):
+            raise ValueError("n must exceed 2A/C^2 for the asymptotic form")
+        direct = np.sqrt(2.0 * a / (nn * np.log(nn * (c * c) / (2.0 * a))))
+        safe = np.isfinite(direct) & (direct > 1e-150) & np.isfinite(nn * (c * c))
+        out = np.where(safe, direct, np.exp(0.5 * (math.log(2.0 * a) - np.log(nn) - np.log(log_ratio))))
     return float(out[0]) if scalar else out
 
 
@@ -172,4 +214,8 @@ def samples_for_floor(delta: float, kappa0: float, log_class_size: float, g: flo
     d = check_positive(delta, "delta")
     if d >= c * np.exp(-0.5):
         raise ValueError(f"delta must be < C e^(-1/2) = {c * np.exp(-0.5):.6g} (the increasing branch of f)")
-    return a / float(floor_function(d, c))
+    f = float(floor_function(d, c))
+    if f > 1e-300:
+        return float(check_result_finite(a / f, "A/f(delta)", "delta too small against kappa0 and log_class_size"))
+    log_f = 2.0 * math.log(d) + math.log(math.log(c) - math.log(d))
+    return exp_checked(math.log(a) - log_f, "A/f(delta)", "delta too small against kappa0 and log_class_size")

@@ -29,7 +29,17 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from srlm._validate import as_float_array, check_finite, check_int, check_positive, check_scalar
+from srlm._validate import (
+    Float64RangeError,
+    as_float_array,
+    check_finite,
+    check_int,
+    check_positive,
+    check_result_finite,
+    check_scalar,
+    check_size,
+    exp_checked,
+)
 
 __all__ = [
     "effective_dimension",
@@ -63,7 +73,12 @@ def effective_dimension(eigenvalues: ArrayLike, lam: ArrayLike) -> NDArray[np.fl
     lams = check_finite(as_float_array(np.atleast_1d(lam), "lam"), "lam")
     if np.any(lams <= 0):
         raise ValueError("lam must be > 0")
-    out = np.sum(ev[None, :] / (ev[None, :] + lams[:, None]), axis=1)
+    check_size(ev.size * lams.size, "len(eigenvalues) x len(lam)")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        den = ev[None, :] + lams[:, None]
+        # lambda_i/(lambda_i + lambda); where the sum overflows, 1/(1 + lambda/lambda_i) (0 for lambda_i = 0)
+        terms = np.where(np.isfinite(den), ev[None, :] / den, 1.0 / (1.0 + lams[:, None] / ev[None, :]))
+    out = np.sum(terms, axis=1)
     return float(out[0]) if scalar else out
 
 
@@ -79,7 +94,9 @@ def covariance_spectrum(cov: ArrayLike, tol: float = 1e-10) -> NDArray[np.float6
     scale = max(1.0, float(np.max(np.abs(s))))
     if np.max(np.abs(s - s.T)) > tol * scale:
         raise ValueError("cov must be symmetric")
-    ev = np.linalg.eigvalsh(s)[::-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ev = np.linalg.eigvalsh(s)[::-1]
+    check_result_finite(ev, "an eigenvalue of cov", "the entries of cov are too large")
     if ev[-1] < -tol * max(1.0, float(ev[0])):
         raise ValueError(f"cov must be positive semi-definite; smallest eigenvalue {ev[-1]:.3g}")
     out: NDArray[np.float64] = np.maximum(ev, 0.0)
@@ -88,24 +105,27 @@ def covariance_spectrum(cov: ArrayLike, tol: float = 1e-10) -> NDArray[np.float6
 
 def exponential_spectrum(d: int, C: float, c: float) -> NDArray[np.float64]:
     r""":math:`\lambda_i = C e^{-c i}`, :math:`i = 1..d`."""
-    dd = check_int(d, "d", minimum=1)
-    out: NDArray[np.float64] = check_positive(C, "C") * np.exp(-check_positive(c, "c") * np.arange(1, dd + 1))
+    dd = check_size(check_int(d, "d", minimum=1), "d")
+    cc, rate = check_positive(C, "C"), check_positive(c, "c")
+    with np.errstate(under="ignore", over="ignore"):
+        out: NDArray[np.float64] = cc * np.exp(-rate * np.arange(1, dd + 1))
     return out
 
 
 def polynomial_spectrum(d: int, C: float, alpha: float) -> NDArray[np.float64]:
     r""":math:`\lambda_i = C i^{-\alpha}`, :math:`i = 1..d`, :math:`\alpha > 1`."""
-    dd = check_int(d, "d", minimum=1)
+    dd = check_size(check_int(d, "d", minimum=1), "d")
     a = check_positive(alpha, "alpha")
     if a <= 1:
         raise ValueError(f"alpha must be > 1 (summable tail), got {a}")
-    out: NDArray[np.float64] = check_positive(C, "C") * np.arange(1, dd + 1, dtype=float) ** -a
+    with np.errstate(under="ignore"):
+        out: NDArray[np.float64] = check_positive(C, "C") * np.arange(1, dd + 1, dtype=float) ** -a
     return out
 
 
 def spiked_spectrum(d: int, k: int, spike: float, tail_mass: float) -> NDArray[np.float64]:
     r""":math:`k` eigenvalues equal to ``spike`` and the remaining :math:`d - k` sharing ``tail_mass`` equally."""
-    dd = check_int(d, "d", minimum=1)
+    dd = check_size(check_int(d, "d", minimum=1), "d")
     kk = check_int(k, "k", minimum=0)
     if kk > dd:
         raise ValueError(f"k must be <= d = {dd}, got {kk}")
@@ -123,7 +143,11 @@ def exponential_bound(lam: float, C: float, c: float) -> float:
     Valid for every spectrum with :math:`\lambda_i \le C e^{-ci}`, :math:`i \ge 1`.
     """
     lm, cc, rate = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(c, "c")
-    return max(math.log(cc / lm), 0.0) / rate + 1.0 + 1.0 / math.expm1(rate)
+    ratio = cc / lm
+    log_ratio = math.log(ratio) if math.isfinite(ratio) and ratio > 0 else math.log(cc) - math.log(lm)
+    em1 = math.expm1(rate) if rate < 700.0 else math.inf
+    out = max(log_ratio, 0.0) / rate + 1.0 + (1.0 / em1 if em1 >= 1e-300 else math.inf)
+    return float(check_result_finite(out, "the exponential bound", "c is too small"))
 
 
 def polynomial_bound(lam: float, C: float, alpha: float) -> float:
@@ -134,7 +158,16 @@ def polynomial_bound(lam: float, C: float, alpha: float) -> float:
     lm, cc, a = check_positive(lam, "lam"), check_positive(C, "C"), check_positive(alpha, "alpha")
     if a <= 1:
         raise ValueError(f"alpha must be > 1, got {a}")
-    return 1.0 + (cc / lm) ** (1.0 / a) * a / (a - 1.0)
+    ratio = cc / lm
+    if math.isfinite(ratio) and ratio > 1e-300:
+        try:
+            power = ratio ** (1.0 / a)
+        except OverflowError:
+            power = math.inf
+    else:
+        power = exp_checked((math.log(cc) - math.log(lm)) / a, "(C/lam)^(1/alpha)", "C/lam is too large")
+    out = 1.0 + power * a / (a - 1.0)
+    return float(check_result_finite(out, "the polynomial bound", "C/lam is too large or alpha too close to 1"))
 
 
 def spiked_bound(eigenvalues: ArrayLike, k: int, lam: float) -> float:
@@ -146,7 +179,10 @@ def spiked_bound(eigenvalues: ArrayLike, k: int, lam: float) -> float:
     kk = check_int(k, "k", minimum=0)
     if kk > ev.size:
         raise ValueError(f"k must be <= the number of eigenvalues {ev.size}")
-    return kk + float(ev[kk:].sum()) / check_positive(lam, "lam")
+    lm = check_positive(lam, "lam")
+    with np.errstate(over="ignore"):
+        out = kk + float(ev[kk:].sum()) / lm
+    return float(check_result_finite(out, "the spiked bound", "lam is too small against the tail"))
 
 
 def best_spiked_bound(eigenvalues: ArrayLike, lam: float) -> tuple[float, int]:
@@ -157,8 +193,9 @@ def best_spiked_bound(eigenvalues: ArrayLike, lam: float) -> tuple[float, int]:
     """
     ev = np.sort(_check_spectrum(eigenvalues))[::-1]
     lm = check_positive(lam, "lam")
-    tails = np.concatenate([np.cumsum(ev[::-1])[::-1], [0.0]])  # tails[k] = sum_{i > k} lambda_i
-    vals = np.arange(ev.size + 1) + tails / lm
+    with np.errstate(over="ignore"):
+        tails = np.concatenate([np.cumsum(ev[::-1])[::-1], [0.0]])  # tails[k] = sum_{i > k} lambda_i
+        vals = np.arange(ev.size + 1) + tails / lm  # the minimum is <= d: an overflowing k is never it
     k = int(np.argmin(vals))
     return float(vals[k]), k
 
@@ -173,10 +210,10 @@ def polynomial_envelope(eigenvalues: ArrayLike, alpha: float) -> float:
     a = check_scalar(alpha, "alpha")
     if a < 0:
         raise ValueError(f"alpha must be >= 0, got {a}")
-    with np.errstate(over="ignore"):
-        out = float(np.max(ev * np.arange(1, ev.size + 1, dtype=float) ** a))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(np.max(np.where(ev > 0, ev * np.arange(1, ev.size + 1, dtype=float) ** a, 0.0)))
     if not math.isfinite(out):
-        raise ValueError(f"the envelope constant overflows for alpha = {a}")
+        raise Float64RangeError(f"the envelope constant overflows float64 for alpha = {a}")
     return out
 
 
@@ -187,8 +224,8 @@ def exponential_envelope(eigenvalues: ArrayLike, c: float) -> float:
     """
     ev = np.sort(_check_spectrum(eigenvalues))[::-1]
     rate = check_positive(c, "c")
-    with np.errstate(over="ignore"):
-        out = float(np.max(ev * np.exp(rate * np.arange(1, ev.size + 1))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(np.max(np.where(ev > 0, ev * np.exp(rate * np.arange(1, ev.size + 1)), 0.0)))
     if not math.isfinite(out):
-        raise ValueError(f"the envelope constant overflows for c = {rate}")
+        raise Float64RangeError(f"the envelope constant overflows float64 for c = {rate}")
     return out

@@ -7,6 +7,9 @@ used without ``force=True``, so they only fire where sympy can prove them: give
 your symbols ``positive=True`` where the mathematics requires it).  A step that
 is wrong therefore fails — the test-suite checks that deliberately wrong
 formulas are rejected.
+
+Arguments must be sympy expressions or numbers; strings are refused (sympy would
+evaluate them as Python code).
 """
 
 from __future__ import annotations
@@ -28,8 +31,12 @@ _REWRITES: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
 
 
 def _to_expr(value: Any, name: str) -> sp.Expr:
+    # Strings are refused: sympify parses them with eval, so a string could run arbitrary code.
+    # strict=True also stops sympify from falling back to parsing str(value) for unknown objects.
+    if isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"{name} must be a sympy expression or number, not a string (strings are not parsed)")
     try:
-        expr = sp.sympify(value)
+        expr = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError) as exc:
         raise TypeError(f"{name} must be a sympy expression or number, got {type(value).__name__}") from exc
     not_scalar = (sp.core.relational.Relational, sp.MatrixBase, sp.MatrixExpr)

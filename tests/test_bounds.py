@@ -142,3 +142,31 @@ def test_k_near_one_and_mu_near_one() -> None:
     for mu in (0.2, 0.5, 0.9):
         assert srlm.kappa_tail_bound(1 - 1e-12, mu) == pytest.approx(1 / mu)
     assert srlm.kappa_tail_bound(1e-3, 1 - 1e-12) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_failure_probability_target_indices_do_not_wrap(policy: srlm.TabularPolicy) -> None:
+    n = policy.n_prompts
+    with pytest.raises(ValueError, match="target must have entries in"):
+        srlm.failure_probability(policy, 0.5, -np.ones(n, dtype=int))
+    with pytest.raises(ValueError, match="target must have entries in"):
+        srlm.failure_probability(policy, 0.5, np.full(n, policy.logp.shape[1]))
+
+
+def test_extreme_recurrence_constants_pinned() -> None:
+    # b = 1e200: kappa_inf = b^2 (1 + sqrt(1 + 4a/b^2))^2/4 = 1e400 overflows; rho = 1/2 to float64
+    with pytest.raises(OverflowError, match="kappa_inf"):
+        srlm.fixed_point(1.0, 1e200)
+    assert srlm.contraction_factor(1.0, 1e200) == 0.5
+    assert srlm.rounds_needed(1.0, 1e200, 1e300) == 1  # kappa_inf > kappa0: the transient is below the floor
+    # a = 1e300, b = 1: t = b/(2 sqrt a) = 5e-151, kappa_inf = a (t + sqrt(1 + t^2))^2 = 1e300 (1 + 1e-150)
+    assert srlm.fixed_point(1e300, 1.0) == pytest.approx(1e300, rel=1e-15)
+    assert srlm.contraction_factor(1e300, 1.0) == pytest.approx(5e-151, rel=1e-15)
+    # rho underflows (b = 5e-324, a = 4): log rho = log(5e-324/4) - asinh(...) ~ -745.1; log(kappa0/kappa_inf) = log 2.5
+    assert srlm.contraction_factor(4.0, 5e-324) == 0.0
+    assert srlm.rounds_needed(4.0, 5e-324, 10.0) == 2
+    # gap/(gamma eps) beyond float64 is an OverflowError naming the arguments, not inf
+    with pytest.raises(OverflowError, match="gap"):
+        srlm.gap_failure_bound(1e300, 1e-10, 1e-10)
+    assert srlm.gap_failure_bound(1e-20, 1e-160, 1e-160) == pytest.approx(1e300, rel=1e-12)  # gamma eps < 1e-308
+    with pytest.raises(OverflowError, match="mu is too small"):
+        srlm.kappa_mean_bound(1.0, 1e-320)

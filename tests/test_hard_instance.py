@@ -69,8 +69,10 @@ def test_sample_calls_reveal_the_favourite(rng: np.random.Generator) -> None:
 def test_bad_input(rng: np.random.Generator) -> None:
     with pytest.raises(ValueError, match=r"delta must lie in \(0, 0.25\]"):
         srlm.HardInstance.for_target(0.3, 10.0, 100.0)
-    with pytest.raises(ValueError, match="kappa0 must be > 1"):
+    with pytest.raises(ValueError, match=r"kappa0 must be >= 1 \(a condition number\)"):
         srlm.HardInstance.for_target(0.1, 0.9, 100.0)
+    with pytest.raises(ValueError, match="deterministic base policy"):
+        srlm.HardInstance.for_target(0.1, 1.0, 100.0)
     with pytest.raises(ValueError, match="no informative prompt fits"):
         srlm.HardInstance.for_target(0.01, 10.0, 1.0)
     with pytest.raises(ValueError, match="g must be < M - 1"):
@@ -173,8 +175,24 @@ def test_proven_failure_rate_input_and_empty_construction() -> None:
     for bad in (-1, 2.5, True, "3"):
         with pytest.raises(ValueError, match="n must be a non-negative integer"):
             srlm.proven_failure_rate(bad, 10.0, 20.0, 1.0)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="kappa0 must be > 1"):
+    with pytest.raises(ValueError, match="deterministic base policy"):
         srlm.proven_failure_rate(10, 1.0, 20.0, 1.0)
+    with pytest.raises(ValueError, match=r"kappa0 must be >= 1"):
+        srlm.proven_failure_rate(10, 0.5, 20.0, 1.0)
+
+
+def test_size_and_range_limits() -> None:
+    """Sizes are checked before allocation; thresholds beyond 2**52 raise instead of hanging."""
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.HardInstance(N=10**5, M=10**4, eps=0.5, g=1.0).policy(np.zeros(10**5, dtype=int))
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.HardInstance(N=1, M=10**6, eps=0.5, g=1.0).bayes_failure_rate(10**9)
+    with pytest.raises(OverflowError, match=r"exceeds 2\*\*52"):
+        srlm.required_samples(0.25, 3477.68, 2.48e245, 3624.55)
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.proven_failure_rate(10, 1.5, 1e300, 1.0)
+    with pytest.raises(OverflowError, match="kappa0"):
+        srlm.HardInstance.for_target(1e-300, 1e300, 10.0)
 
 
 def test_bayes_failure_by_full_enumeration() -> None:

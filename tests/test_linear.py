@@ -138,3 +138,35 @@ def test_random_unit_features(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(np.linalg.norm(phi, axis=2), 1.0)
     with pytest.raises(ValueError, match="d must be >= 1"):
         srlm.random_unit_features(rng, 3, 4, 0)
+
+
+def test_constrained_least_squares_binds_at_any_scale() -> None:
+    """A design of scale 1e-58 once stopped the secular-equation root search at an absolute 1e-15 (silent wrong
+    answer, norm 1e-65 instead of B); the solution must lie on the sphere and agree with the rescaled problem."""
+    rng = np.random.default_rng(0)
+    a, c = rng.normal(size=(4, 3)), rng.normal(size=4)
+    ref = srlm.constrained_least_squares(a, c * 1e20, 1.0)  # binds: ||A^+ c|| >> 1
+    assert np.linalg.norm(ref) == pytest.approx(1.0, rel=1e-9)
+    for scale in (1e-58, 1e-100):
+        # min ||s A theta - s c 1e20|| over the ball has the same minimiser
+        theta = srlm.constrained_least_squares(a * scale, c * 1e20 * scale, 1.0)
+        np.testing.assert_allclose(theta, ref, rtol=1e-8, atol=1e-10)
+
+
+def test_extreme_inputs_raise_or_stay_finite() -> None:
+    with pytest.raises(OverflowError, match=r"\(1 \+ 2B/r\)\^d"):
+        srlm.ball_net_size_bound(400, 1.0, 1e-10)
+    assert srlm.ball_net_size_bound(2, 1.0, 2.0) == 4.0  # (1 + 2*1/2)^2
+    big = np.array([3e300, 4e300])
+    np.testing.assert_allclose(srlm.project_to_ball(big, 5.0), [3.0, 4.0], rtol=1e-15)  # ||big|| overflows naively
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.random_unit_features(np.random.default_rng(0), 10**5, 10**2, 10**2)
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.greedy_packing(2, 1.0, 0.1, np.random.default_rng(0), candidates=10**6)
+    phi = np.zeros((1, 2, 1))
+    phi[0, 0, 0], phi[0, 1, 0] = 1.0, -1.0
+    # s = 1 + 1/beta is within 1e-9 of 1 for beta = 1e12: horizon = floor(log(B/||P theta0||)/log1p(1/beta))
+    h = srlm.realizability_horizon(phi, np.array([0.5]), 1e12, 1.0)
+    assert h == pytest.approx(np.log(2.0) / np.log1p(1e-12), rel=1e-12)
+    with pytest.raises(ValueError, match="horizon"):  # beyond 2**52 rounds a float cannot count them
+        srlm.realizability_horizon(phi, np.array([0.5]), 1e17, 1.0)

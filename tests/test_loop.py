@@ -70,7 +70,7 @@ def test_bad_input(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
         srlm.run_self_rewarding(base, 1.0, 10, 1, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="logp must have shape"):
         srlm.sample_round_batch(base.logp, base.weights, 10, rng)
-    with pytest.raises(ValueError, match="weights must be a probability vector"):
+    with pytest.raises(ValueError, match="weights must sum to 1"):
         srlm.sample_round_batch(base.logp[None], np.ones(3), 10, rng)
     with pytest.raises(TypeError, match="data must be a BatchRound"):
         srlm.fit_round_batch(base.logp[None], None, 1.0)  # type: ignore[arg-type]
@@ -134,7 +134,7 @@ def test_late_stage_excess_is_the_leading_term_of_the_model_integral() -> None:
 
 
 def test_late_stage_excess_bad_input() -> None:
-    with pytest.raises(ValueError, match="weights must be a probability vector"):
+    with pytest.raises(ValueError, match="weights must sum to 1"):
         srlm.late_stage_excess(10, 5, np.array([0.5, 0.6]), 1.0)
     with pytest.raises(ValueError, match="must exceed e"):
         srlm.late_stage_excess(1, 1, np.full(4, 0.25), 1.0)
@@ -142,3 +142,50 @@ def test_late_stage_excess_bad_input() -> None:
         srlm.late_stage_excess(10, 0, np.array([1.0]), 1.0)
     with pytest.raises(ValueError, match="beta must be > 0"):
         srlm.late_stage_excess(10, 5, np.array([1.0]), 0.0)
+
+
+def test_every_argument_checked_even_with_zero_rounds(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
+    for kwargs, exc, msg in (
+        ({"n": 0}, ValueError, "n must be >= 1"),
+        ({"n": 2.5}, TypeError, "n must be an integer"),
+        ({"rng": 3}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"noise_scale": float("nan")}, ValueError, "noise_scale must be finite"),
+        ({"noise_scale": -1.0}, ValueError, "noise_scale must be >= 0"),
+    ):
+        args = {"n": 10, "rng": rng, "noise_scale": 0.0} | kwargs
+        with pytest.raises(exc, match=msg):
+            srlm.run_self_rewarding(base, 1.0, args["n"], 0, args["rng"], noise_scale=args["noise_scale"])
+
+
+def test_work_limit(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
+    with pytest.raises(ValueError, match="the work rounds x"):
+        srlm.run_self_rewarding(base, 1.0, 10**6, 10**4, rng, reps=10**3)
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.run_self_rewarding(base, 1.0, 10, 1, rng, reps=10**9)
+
+
+def test_batch_round_rejects_bad_labels_and_indices(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
+    good = srlm.sample_round_batch(base.logp[None], base.weights, 20, rng)
+    with pytest.raises(ValueError, match="reward_diff must be finite"):
+        srlm.BatchRound(good.prompts, good.first, good.second, np.full(good.prompts.shape, np.nan))
+    with pytest.raises(ValueError, match="prompts must have entries >= 0"):
+        srlm.BatchRound(good.prompts - 5, good.first, good.second, good.reward_diff)
+    with pytest.raises(TypeError, match="first must be an integer array"):
+        srlm.BatchRound(good.prompts, good.first.astype(float), good.second, good.reward_diff)
+    with pytest.raises(ValueError, match="reward_diff must have shape"):
+        srlm.BatchRound(good.prompts, good.first, good.second, good.reward_diff[:, :3])
+    far = srlm.BatchRound(good.prompts + base.n_prompts, good.first, good.second, good.reward_diff)
+    with pytest.raises(ValueError, match="data.prompts must have entries in"):
+        srlm.fit_round_batch(base.logp[None], far, 1.0)
+    with pytest.raises(OverflowError, match="beta is too small"):
+        big = srlm.BatchRound(good.prompts, good.first, good.second, np.full(good.prompts.shape, 1e300))
+        srlm.fit_round_batch(base.logp[None], big, 1e-10)
+
+
+def test_a_million_rounds_is_refused_before_any_work(base: srlm.TabularPolicy, rng: np.random.Generator) -> None:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="the work rounds x"):
+        srlm.run_self_rewarding(base, 1.0, 10, 10**6, rng)
+    assert time.perf_counter() - start < 1.0

@@ -126,3 +126,21 @@ def test_envelope_bad_input() -> None:
         srlm.exponential_envelope(np.ones(10), 200.0)
     with pytest.raises(ValueError, match="c must be > 0"):
         srlm.exponential_envelope([1.0], 0.0)
+
+
+def test_extreme_spectra_pinned() -> None:
+    # lambda_i = lambda = 1e308: each term is 1/2 (the sum lambda_i + lambda overflows)
+    assert srlm.effective_dimension(np.array([1e308, 1e308]), 1e308) == pytest.approx(1.0, rel=1e-15)
+    # log(C/lam)/c + 1 + 1/(e^c - 1) with C/lam = 1e600 (overflows): 600 log 10 / 2 + 1 + 1/(e^2 - 1)
+    expected = 600 * np.log(10.0) / 2 + 1 + 1 / np.expm1(2.0)
+    assert srlm.exponential_bound(1e-300, 1e300, 2.0) == pytest.approx(expected, rel=1e-14)
+    assert srlm.exponential_bound(1.0, 1.0, 800.0) == 1.0  # 1/(e^800 - 1) underflows to 0, not an error
+    with pytest.raises(OverflowError, match="c is too small"):
+        srlm.exponential_bound(1.0, 1.0, 1e-320)
+    # 1 + (C/lam)^(1/alpha) alpha/(alpha-1) with C/lam = 1e400: 1 + 1e200 * 2
+    assert srlm.polynomial_bound(1e-200, 1e200, 2.0) == pytest.approx(2e200, rel=1e-13)
+    with pytest.raises(OverflowError, match="overflows float64"):
+        srlm.polynomial_envelope(np.ones(3), 1e300)
+    with pytest.raises(ValueError, match="size limit"):
+        srlm.exponential_spectrum(10**9, 1.0, 1.0)
+    assert srlm.polynomial_envelope(np.array([1.0, 0.0]), 2000.0) == 1.0  # 0 * 2^2000 is 0, not NaN

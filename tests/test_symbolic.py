@@ -41,3 +41,30 @@ def test_bad_input() -> None:
         srlm.is_identity(sp.Eq(p, c), p)
     with pytest.raises(TypeError, match="expr must be a scalar sympy expression"):
         srlm.is_zero(sp.Matrix([1, 2]))
+
+
+def test_strings_are_refused_not_evaluated(tmp_path: pytest.TempPathFactory) -> None:
+    """sympify would eval a string: a string argument must raise before anything runs."""
+    marker = tmp_path / "ran"  # type: ignore[operator]
+    payload = f"__import__('pathlib').Path({str(marker)!r}).write_text('x')"
+    for call in (
+        lambda: srlm.is_zero(payload),
+        lambda: srlm.is_identity(payload, 0),
+        lambda: srlm.is_identity(0, payload),
+        lambda: srlm.assert_identity(payload, payload),
+        lambda: srlm.is_zero(payload.encode()),
+    ):
+        with pytest.raises(TypeError, match="not a string"):
+            call()
+    assert not marker.exists()
+
+
+def test_objects_are_not_parsed_through_their_str() -> None:
+    class Sneaky:
+        def __str__(self) -> str:
+            return "__import__('os').getpid()"
+
+    with pytest.raises(TypeError, match="must be a sympy expression or number"):
+        srlm.is_zero(Sneaky())
+    x = sp.Symbol("x")
+    assert srlm.is_zero(x - x) and srlm.is_zero(0) and srlm.is_identity(2, sp.Integer(2))

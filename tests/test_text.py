@@ -56,3 +56,59 @@ def test_bad_input() -> None:
         hashed_ngram_features(["abcd", "ab"], 4)
     with pytest.raises(ValueError, match="dim must be >= 1"):
         hashed_ngram_features(["abcd"], 0)
+
+
+def test_docstring_corpus_refuses_modules_that_run_programs() -> None:
+    import subprocess
+    import sys
+
+    with pytest.raises(ValueError, match="runs a program when imported"):
+        docstring_corpus("srlm.__main__")
+    with pytest.raises(ValueError, match="runs a program when imported"):
+        docstring_corpus("this")
+    # importing srlm.__main__ itself no longer runs the CLI (guarded by __name__ == "__main__")
+    code = "import srlm.__main__, sys; print('alive')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "alive", out.stderr
+
+
+def test_docstring_corpus_reports_sys_exit_on_import(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "exits_on_import.py").write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match="exits the interpreter"):
+        docstring_corpus("exits_on_import")
+
+
+def test_corpus_and_features_bad_input() -> None:
+    with pytest.raises(TypeError, match=r"corpus\[0\] must be a \(name, text\) pair"):
+        corpus_sha256([("a", 1)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="corpus must be a sequence"):
+        corpus_sha256("ab")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"corpus\[0\] is not valid Unicode"):
+        corpus_sha256([("a", "\udcff")])
+    with pytest.raises(ValueError, match=r"texts\[0\] is not valid Unicode"):
+        hashed_ngram_features(["\udcffabc"], 8)
+    with pytest.raises(ValueError, match="size limit"):
+        hashed_ngram_features(["abcd"], 10**9)
+
+
+def test_normalise_text_pinned() -> None:
+    from srlm.text import DEFAULT_ALPHABET, normalise_text
+
+    assert DEFAULT_ALPHABET == "abcdefghijklmnopqrstuvwxyz ."
+    assert normalise_text("Hello,  World!\n2nd. LINE") == "hello world nd. line"
+    assert normalise_text("a-b", alphabet="ab-") == "a-b"
+    import srlm.ngram
+
+    assert srlm.ngram.normalise_text is normalise_text
+    with pytest.raises(TypeError, match="text must be a string"):
+        normalise_text(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="alphabet must be a string"):
+        normalise_text("abc", alphabet=None)  # type: ignore[arg-type]
+
+
+def test_docstring_corpus_reports_a_failing_import(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "fails_on_import.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match="raised RuntimeError when imported"):
+        docstring_corpus("fails_on_import")
