@@ -65,12 +65,13 @@ rng = np.random.default_rng(20260203)
 # whose output fails with probability at most $\delta$ for every $\pi \in \Pi$ needs
 #
 # $$
-# n \;\ge\; n^\ast(\delta) = \min\{n \in \mathbb{N} : (1 - c\varepsilon/N)^n \le 1/2\}
-# = \left\lceil \frac{\log 2}{-\log(1 - c\,\varepsilon/N)} \right\rceil
-# \quad (c\varepsilon/N < 1;\ n^\ast = 1 \text{ if } c\varepsilon/N = 1)
+# \begin{aligned}
+# n \;\ge\; n^\ast(\delta) &= \min\{n \in \mathbb{N} : (1 - c\varepsilon/N)^n \le 1/2\} \\
+# &= \left\lceil \frac{\log 2}{-\log(1 - c\,\varepsilon/N)} \right\rceil
+# \end{aligned}
 # $$ (eq-exact-threshold)
 #
-# sample-and-evaluate calls.
+# sample-and-evaluate calls (for $c\varepsilon/N < 1$; $n^\ast = 1$ if $c\varepsilon/N = 1$).
 # ```
 #
 # *Sharpness.* Attained when $M = 2$: then $c = 1$, the Bayes-optimal learner (the best algorithm
@@ -195,9 +196,11 @@ print(f"draws {sorted(set(draws.tolist()))}: posterior uniform on {undrawn.tolis
 # $m \sim \mathrm{Bin}(n, \varepsilon/N)$, so by the binomial theorem
 #
 # $$
-# \Pr[\sigma_i \text{ and } j \text{ both unseen}] = \mathbb{E}\big[(1-c)^m\big]
-# = \sum_{k=0}^n \binom nk \Big(\frac{\varepsilon}{N}\Big)^k \Big(1 - \frac{\varepsilon}{N}\Big)^{n-k} (1-c)^k
-# = \Big(1 - \frac{c\,\varepsilon}{N}\Big)^n .
+# \begin{aligned}
+# \Pr[\sigma_i \text{ and } j \text{ both unseen}] &= \mathbb{E}\big[(1-c)^m\big] \\
+# &= \sum_{k=0}^n \binom nk \Big(\frac{\varepsilon}{N}\Big)^k \Big(1 - \frac{\varepsilon}{N}\Big)^{n-k} (1-c)^k \\
+# &= \Big(1 - \frac{c\,\varepsilon}{N}\Big)^n .
+# \end{aligned}
 # $$ (eq-generating-function)
 
 # %%

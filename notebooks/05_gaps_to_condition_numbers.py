@@ -243,14 +243,17 @@ print(f"{n_lp} LPs: optimum = min(1 + K/mu, 1/mu) within {lp_max_rel:.1e} (relat
 #
 # Let $K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma > 0$, $Z = 1/\pi_{t+1}(\hat y \mid x) \in [1, 1/\mu]$, and
 # suppose $P[Z > s] \le \min\{1, Ks/(s-1)\}$ for $s > 1$ (which {prf:ref}`lem-gap-to-failure`
-# gives with $\varepsilon = 1 - 1/s$). Then, with the switch point $s_0 = 1/(1-K)$,
+# gives with $\varepsilon = 1 - 1/s$). Then, with the switch point $s_0 = 1/(1-K)$ ($K < 1 - \mu$
+# exactly when $s_0 < 1/\mu$),
 #
 # $$
-# \kappa_{t+1} = 1 + \int_1^{1/\mu} P[Z > s]\,ds \le
-# \begin{cases}
-# 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu \ (s_0 < 1/\mu),\\[6pt]
+# \begin{aligned}
+# \kappa_{t+1} &= 1 + \int_1^{1/\mu} P[Z > s]\,ds \\
+# &\le \begin{cases}
+# 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[6pt]
 # 1/\mu, & \text{otherwise}.
 # \end{cases}
+# \end{aligned}
 # $$ (eq-tail-bound)
 #
 # **Sharpness.** Attained under its own (per-level) hypothesis, by the law whose tail equals

@@ -288,9 +288,11 @@ print(f"stable part < 1 needs n >= {n_star.min():.2e}..{n_star.max():.2e} triple
 # noise), and minimise the square DPO loss
 #
 # $$
-# \hat L_t(\theta) = \frac1n \sum_{i=1}^n
-# \Big(\beta\big[h_\theta(x_i, y_i) - h_\theta(x_i, y'_i)\big] - \Delta r_i\Big)^2,
-# \qquad h_\theta(x, y) = \log\pi_\theta(y \mid x) - \log\pi_t(y \mid x),
+# \begin{aligned}
+# \hat L_t(\theta) &= \frac1n \sum_{i=1}^n
+# \Big(\beta\big[h_\theta(x_i, y_i) - h_\theta(x_i, y'_i)\big] - \Delta r_i\Big)^2, \\
+# h_\theta(x, y) &= \log\pi_\theta(y \mid x) - \log\pi_t(y \mid x),
+# \end{aligned}
 # $$
 #
 # over **all** the network's parameters by full-batch gradient descent, starting from $\theta_t$ (so the reference

@@ -212,9 +212,9 @@ def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
 
     .. math::
 
-        \kappa_{t+1} \le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds
-        = \begin{cases} 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[4pt]
-                        1/\mu, & K \ge 1 - \mu \ (\text{saturated}). \end{cases}
+        \kappa_{t+1} &\le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds \\
+        &= \begin{cases} 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[4pt]
+                         1/\mu, & K \ge 1 - \mu \ (\text{saturated}). \end{cases}
 
     Valid but not sharp: it uses only :math:`P[1 - \pi \ge \varepsilon] \le K/\varepsilon` level by level, not
     :math:`\mathbb{E}[1 - \pi] \le K`; :func:`kappa_mean_bound` is never larger.
@@ -502,8 +502,8 @@ def failure_bound(
     .. math::
 
         P_x[\pi_T(\hat y_T|x) \le 1/2]
-        \le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}}
-        + \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
+        &\le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}} \\
+        &\quad + \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
         \qquad L_T = \log(T|\Pi|/\delta).
 
     ``C`` collects the paper's unspecified constants: :math:`C = 2(c_1 + (2/e)c_2)` with
