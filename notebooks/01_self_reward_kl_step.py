@@ -54,6 +54,7 @@ from scipy.special import expit, log_expit, logsumexp
 import srlm
 from srlm import assert_identity, is_identity
 
+plt.style.use("../book/_static/srlm-book.mplstyle")
 sp.init_printing(use_latex="mathjax")
 SEED = 20260130  # the paper's v1 date; every generator below derives from it
 rng = np.random.default_rng(SEED)
@@ -482,7 +483,8 @@ print("near-tie table at T = 30:", np.round(srlm.iterate_self_rewarding(near_tie
 # ### Figure: a policy sharpening over rounds
 #
 # One prompt with eight responses whose base probabilities are close
-# (top two $0.22$ and $0.18$). Each curve is the mode's probability
+# (top two $0.22$ and $0.18$). In {numref}`fig-ch1-sharpening` each curve of the
+# left panel is the mode's probability
 # $\pi_T(\hat y \mid x)$ from {eq}`eq-iterated`; smaller $\beta$ (a weaker KL
 # anchor) means a larger exponent $s$ and faster sharpening.
 
@@ -495,8 +497,14 @@ curves = {
 }
 first_99 = {b: int(rounds[np.argmax(curves[b] > 0.99)]) if np.any(curves[b] > 0.99) else None for b in betas}
 assert all(np.all(np.diff(curves[b]) >= 0) for b in betas)  # the mode's mass never decreases
+for b, key in zip(betas, ("half", "one", "four"), strict=True):
+    glue(f"ch1_rounds99_beta_{key}", f"{first_99[b]}", display=False)
+glue("ch1_mode_T5_beta1", f"{curves[1.0][5]:.3f}", display=False)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch1-sharpening", "caption": "Left: the mode's probability $\\pi_T(\\hat y \\mid x)$ over rounds $T$ for three values of $\\beta$. Right: the whole distribution over the eight responses at three rounds, for $\\beta = 1$."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
 for b in betas:
     ax1.plot(rounds, curves[b], marker="o", ms=3, label=rf"$\beta = {b:g}$ ($s = {1 + 1 / b:g}$)")
 ax1.axhline(0.5, color="grey", lw=0.8, ls="--")
@@ -510,9 +518,6 @@ ax2.set(xlabel="response (sorted by base probability)", ylabel=r"$\pi_T(y \mid x
 ax2.legend()
 fig.tight_layout()
 plt.show()
-for b, key in zip(betas, ("half", "one", "four"), strict=True):
-    glue(f"ch1_rounds99_beta_{key}", f"{first_99[b]}", display=False)
-glue("ch1_mode_T5_beta1", f"{curves[1.0][5]:.3f}", display=False)
 
 # %% [markdown]
 # With $\beta = 1$ ($s = 2$) the mode holds {glue:text}`ch1_mode_T5_beta1` of the

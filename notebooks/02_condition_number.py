@@ -41,6 +41,7 @@ from myst_nb import glue
 import srlm
 from srlm import assert_identity
 
+plt.style.use("../book/_static/srlm-book.mplstyle")
 sp.init_printing(use_latex="mathjax")
 rng = np.random.default_rng(20260131)
 
@@ -128,14 +129,6 @@ near_uniform = {
 assert np.allclose(near_uniform[0.0], ms)
 ratio_02 = np.array(near_uniform[0.2]) / ms
 assert np.all((ratio_02 > 0.4) & (ratio_02 <= 1.0))
-fig, ax = plt.subplots(figsize=(5.5, 3.8))
-for lam in mixes:
-    label = rf"$(1-\lambda)\,$uniform $+ \lambda\,$Dirichlet, $\lambda={lam}$"
-    ax.loglog(ms, near_uniform[lam], marker="o", label=label)
-ax.loglog(ms, ms, color="grey", ls="--", lw=0.8, label=r"$\kappa = M$")
-ax.set(xlabel="number of responses $M$", ylabel=r"$\kappa(\pi)$", title="near-uniform policies")
-ax.legend(fontsize=8)
-plt.show()
 SEEDS = range(5)
 seed_minima = []
 for seed in SEEDS:  # the same experiment on five seeds: the smallest kappa/M over the M shown
@@ -146,9 +139,21 @@ for seed in SEEDS:  # the same experiment on five seeds: the smallest kappa/M ov
 glue("ch2_ratio_lam02_min", f"{ratio_02.min():.2f}", display=False)
 glue("ch2_ratio_lam02_seeds", f"{min(seed_minima):.2f}–{max(seed_minima):.2f}", display=False)
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch2-near-uniform", "caption": "$\\kappa(\\pi)$ against the number of responses $M$ for uniform policies perturbed by Dirichlet draws of weight $\\lambda$; the dashed line is $\\kappa = M$."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for lam in mixes:
+    label = rf"$(1-\lambda)\,$uniform $+ \lambda\,$Dirichlet, $\lambda={lam}$"
+    ax.loglog(ms, near_uniform[lam], marker="o", label=label)
+ax.loglog(ms, ms, color="grey", ls="--", lw=0.8, label=r"$\kappa = M$")
+ax.set(xlabel="number of responses $M$", ylabel=r"$\kappa(\pi)$", title="near-uniform policies")
+ax.legend()
+plt.show()
+
 # %% [markdown]
 # A 20% Dirichlet perturbation of the uniform policy keeps at least
-# {glue:text}`ch2_ratio_lam02_min` of $\kappa = M$ for every $M$ shown (the figure's draw; over five
+# {glue:text}`ch2_ratio_lam02_min` of $\kappa = M$ for every $M$ shown ({numref}`fig-ch2-near-uniform`'s draw; over five
 # other seeds the smallest ratio is {glue:text}`ch2_ratio_lam02_seeds`): a model that
 # is nearly indifferent among $M$ answers has $\kappa$ of order $M$. The ratio
 # slowly falls with $M$ because the largest Dirichlet weight grows like
@@ -226,13 +231,6 @@ for a in alphas:
         k = srlm.condition_number(ar)
         assert k >= a ** (-ell) * (1 - 1e-12)
         kappa_ar[a].append(k)
-fig, ax = plt.subplots(figsize=(5.5, 3.8))
-for a, color in zip(alphas, ("C0", "C1", "C2"), strict=True):
-    ax.semilogy(lengths, kappa_ar[a], marker="o", color=color, label=rf"random, $\alpha = {a}$")
-    ax.semilogy(lengths, a ** (-lengths.astype(float)), color=color, ls="--", lw=0.9)
-ax.set(xlabel="response length $L$", ylabel=r"$\kappa(\pi)$", title=r"dashed: the bound $\alpha^{-L}$")
-ax.legend(fontsize=8)
-plt.show()
 n_example, alpha_example = 10**6, 0.6
 L_needed = int(np.ceil(np.log(n_example) / np.log(1 / alpha_example)))
 assert alpha_example ** (-L_needed) >= n_example > alpha_example ** (-(L_needed - 1))
@@ -246,9 +244,18 @@ kappa_seeds = [
 glue("ch2_kappa_L8_a06_seeds", f"{min(kappa_seeds):.3g}–{max(kappa_seeds):.3g}", display=False)
 glue("ch2_bound_L8_a06", f"{0.6 ** -8:.3g}", display=False)
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch2-autoregressive", "caption": "$\\kappa(\\pi)$ of random autoregressive policies with next-token probabilities capped at $\\alpha$, against the response length $L$; dashed lines are the bound $\\alpha^{-L}$."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for a, color in zip(alphas, ("C0", "C1", "C2"), strict=True):
+    ax.semilogy(lengths, kappa_ar[a], marker="o", color=color, label=rf"random, $\alpha = {a}$")
+    ax.semilogy(lengths, a ** (-lengths.astype(float)), color=color, ls="--", lw=0.9)
+ax.set(xlabel="response length $L$", ylabel=r"$\kappa(\pi)$", title=r"dashed: the bound $\alpha^{-L}$")
+ax.legend()
+plt.show()
+
 # %% [markdown]
 # The bound is reached when every step is as unsure as allowed, and random
-# models sit above it (at $L = 8$, $\alpha = 0.6$: $\kappa =$
+# models sit above it ({numref}`fig-ch2-autoregressive`; at $L = 8$, $\alpha = 0.6$: $\kappa =$
 # {glue:text}`ch2_kappa_L8_a06` for the drawn model, {glue:text}`ch2_kappa_L8_a06_seeds` over five other
 # seeds, against the bound {glue:text}`ch2_bound_L8_a06`). With next-token confidence at most $0.6$, responses
 # of only {glue:text}`ch2_L_needed` tokens already give $\kappa \ge 10^6$: for a
@@ -315,8 +322,9 @@ print("extremal instance p = (p1, p2, ..., p2): the bound holds with equality fo
 # responses, $\beta = 1$, so $s = 2$) we compare `srlm.condition_number_excess` of
 # the closed-form $\pi_T$ (an accurate $\kappa - 1$ that does not lose digits by
 # subtraction) with the sum in {eq}`eq-kappa-dynamics` evaluated directly, and
-# check the bound at every $T$. Plotting $\log(\kappa_T - 1)$ against $s^T$ gives an
-# asymptotically straight line whose slope is the worst prompt's $\log(p_2/p_1)$.
+# check the bound at every $T$. Plotting $\log(\kappa_T - 1)$ against $s^T$
+# ({numref}`fig-ch2-kappa-decay`, right) gives an asymptotically straight line whose
+# slope is the worst prompt's $\log(p_2/p_1)$.
 
 # %%
 BETA, s_val, T_max = 1.0, 2.0, 9
@@ -335,16 +343,6 @@ e_grid = s_val ** np.arange(T_max + 1)
 worst = np.max(np.log(p_sorted[:, 1] / p_sorted[:, 0]))
 slope = np.polyfit(e_grid[-4:], np.log(excess[-4:]), 1)[0]
 assert abs(slope - worst) < 0.01 * abs(worst)
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-ax1.semilogy(range(T_max + 1), excess, marker="o")
-ax1.set(xlabel="round $T$", ylabel=r"$\kappa(\pi_T) - 1$", title=r"$\beta = 1$: doubly exponential decay")
-ax2.plot(e_grid, np.log(excess), marker="o", label=r"$\log(\kappa_T - 1)$")
-ax2.plot(e_grid, worst * e_grid + np.log(excess[-1]) - worst * e_grid[-1], ls="--", color="grey",
-         label=r"slope $\max_x \log(p_2/p_1)$")
-ax2.set(xlabel=r"exponent $s^T$", ylabel=r"$\log(\kappa_T - 1)$", title="straight in $s^T$")
-ax2.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 glue("ch2_kappa0", f"{srlm.condition_number(pol0):.3g}", display=False)
 glue("ch2_excess_T5", f"{excess[5]:.1e}", display=False)
 glue("ch2_slope", f"{slope:.4f}", display=False)
@@ -359,6 +357,18 @@ for seed in SEEDS:  # the same fit on five other random policies
     excess5_seeds.append(exc_s[5])
 glue("ch2_excess_T5_seeds", f"{min(excess5_seeds):.1e}–{max(excess5_seeds):.1e}", display=False)
 glue("ch2_slope_dev_seeds", f"{100 * max(slope_dev):.2g}%", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch2-kappa-decay", "caption": "Left: $\\kappa(\\pi_T) - 1$ over self-rewarding rounds at $\\beta = 1$ on a log scale. Right: $\\log(\\kappa_T - 1)$ against the exponent $s^T$, with the line of slope $\\max_x \\log(p_2/p_1)$ dashed."}}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+ax1.semilogy(range(T_max + 1), excess, marker="o")
+ax1.set(xlabel="round $T$", ylabel=r"$\kappa(\pi_T) - 1$", title=r"$\beta = 1$: doubly exponential decay")
+ax2.plot(e_grid, np.log(excess), marker="o", label=r"$\log(\kappa_T - 1)$")
+ax2.plot(e_grid, worst * e_grid + np.log(excess[-1]) - worst * e_grid[-1], ls="--", color="grey",
+         label=r"slope $\max_x \log(p_2/p_1)$")
+ax2.set(xlabel=r"exponent $s^T$", ylabel=r"$\log(\kappa_T - 1)$", title="straight in $s^T$")
+ax2.legend()
+fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Starting from $\kappa_0 =$ {glue:text}`ch2_kappa0`, five exact rounds leave

@@ -44,6 +44,7 @@ from scipy.special import lambertw
 import srlm
 from srlm import assert_identity
 
+plt.style.use("../book/_static/srlm-book.mplstyle")
 sp.init_printing(use_latex="mathjax")
 rng = np.random.default_rng(20260203)
 
@@ -613,20 +614,22 @@ glue("ch3_worst_step_iv", f"{f_worst[3] / f_worst[2]:.3f}", display=False)
 # {glue:text}`ch3_ideal_gap_large_n` (at {glue:text}`ch3_large_params`): there $N = 1$ with the real
 # $\log|\Pi|/\log M$ just below 2, and the gap tends to $\sqrt 2 - 1$ from step (iv). For
 # $\kappa_0 = 10$, $\log|\Pi| = 20$, $g = 1$ alone it overstates by up to {glue:text}`ch3_gap_k10_L20`.
-# The figure shows both rates for that case and for $\log|\Pi| = 200$, and the ratio.
+# {numref}`fig-ch3-ratio` shows both rates for that case and for $\log|\Pi| = 200$, and the ratio.
 
-# %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4))
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch3-ratio", "caption": "Left: the idealised floor $\\delta_{\\min}(n)$ (dashed) and the proven rate $\\delta_{\\mathrm{proven}}(n)$ (solid) for $\\kappa_0 = 10$, $g = 1$ and two values of $\\log|\\Pi|$. Right: their ratio against $n$, with the worst case found over the domain and the level $\\sqrt{2}$."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
 for lp_, color in ((20.0, "C3"), (200.0, "C0")):
     a_, c_ = srlm.floor_constants(10.0, lp_, 1.0)
     ns_plot = np.unique(np.round(np.geomspace(a_ / srlm.floor_function(0.25, c_), 1e12, 3000)))
     prov = srlm.proven_failure_rate(ns_plot.astype(np.int64), 10.0, lp_, 1.0)
     ax1.loglog(ns_plot, srlm.min_failure_rate(ns_plot, a_, c_), color=color, ls="--", lw=1,
-               label=rf"idealised $\delta_{{\min}}$, $\log|\Pi| = {lp_:g}$")
+               label=rf"$\delta_{{\min}}$, $\log|\Pi| = {lp_:g}$")
     ax1.loglog(ns_plot[prov > 0], prov[prov > 0], color=color, lw=1.2,
-               label=rf"proven $\delta_{{\mathrm{{proven}}}}$, $\log|\Pi| = {lp_:g}$")
+               label=rf"$\delta_{{\mathrm{{proven}}}}$, $\log|\Pi| = {lp_:g}$")
     n_r, r_r = ratio_curve(10.0, lp_, 1.0, np.geomspace(1, 1e12, 20_000))
-    ax2.semilogx(n_r, r_r, color=color, lw=0.9, label=rf"$\kappa_0 = 10$, $\log|\Pi| = {lp_:g}$, $g = 1$")
+    ax2.semilogx(n_r, r_r, color=color, lw=0.9, label=rf"$\log|\Pi| = {lp_:g}$")
 n_w, r_w = ratio_curve(hi_case[1], hi_case[2], hi_case[3], np.geomspace(1, 1e12, 20_000))
 ax2.semilogx(n_w, r_w, color="k", lw=0.7, alpha=0.7, label="worst case found")
 ax2.axhline(np.sqrt(2), color="grey", ls=":", lw=1, label=r"$\sqrt{2}$")
@@ -634,8 +637,8 @@ ax2.axhline(1.0, color="grey", lw=0.6)
 ax1.set(xlabel="samples $n$", ylabel="failure rate", title=r"$\kappa_0 = 10$, $g = 1$")
 ax2.set(xlabel="samples $n$", ylabel=r"$\delta_{\min}(n) / \delta_{\mathrm{proven}}(n)$",
         title="idealised / proven", ylim=(0.9, 1.75))
-ax1.legend(fontsize=7)
-ax2.legend(fontsize=7, ncol=2, loc="upper right")
+ax1.legend()
+ax2.legend(ncol=2, loc="upper right")
 fig.tight_layout()
 plt.show()
 
@@ -755,7 +758,7 @@ print(f"M = 2, N = {inst2.N}: failure {inst2.bayes_failure_rate(n2 - 1):.5f} > 0
 # %% [markdown]
 # ## Figures
 #
-# The idealised floor {eq}`eq-lambert-floor` against $n$ for several $\kappa_0$
+# {numref}`fig-ch3-floor` shows the idealised floor {eq}`eq-lambert-floor` against $n$ for several $\kappa_0$
 # ($\log|\Pi| = 200$, $g = 1$), drawn where it is at most $1/4$ (the largest target
 # the construction allows), with the reference slope $\sqrt{\kappa_0 \log|\Pi|/n}$ (dotted) and
 # the proven rate of {prf:ref}`cor-proven-rate` (thin solid steps); and — for $\kappa_0 = 10$ —
@@ -763,7 +766,23 @@ print(f"M = 2, N = {inst2.N}: failure {inst2.bayes_failure_rate(n2 - 1):.5f} > 0
 # $n = n^\ast(\delta) - 1$, which lie above both.
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4))
+targets = np.geomspace(0.004, 0.25, 12)
+pts = []
+for tg in targets:
+    inst = srlm.HardInstance.for_target(tg, 10.0, LOG_PI, G)
+    ns_ = srlm.required_samples(tg, 10.0, LOG_PI, G) - 1
+    pts.append((ns_, tg, inst.bayes_failure_rate(ns_)))
+pts = np.array(pts)
+assert np.all(pts[:, 2] > pts[:, 1])
+a10, c10 = srlm.floor_constants(10.0, LOG_PI, G)
+grid10 = np.geomspace(max(pts[:, 0].min() / 2, srlm.sample_threshold(a10, c10) * 1.0001), pts[:, 0].max() * 2, 200)
+above = pts[:, 0] > srlm.sample_threshold(a10, c10)
+n_floor_match = srlm.min_failure_rate(pts[above, 0], a10, c10) / pts[above, 1]
+glue("ch3_floor_vs_target_min", f"{min(n_floor_match):.2f}", display=False)
+glue("ch3_floor_vs_target_max", f"{max(n_floor_match):.2f}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch3-floor", "caption": "Left: the idealised floor $\\delta_{\\min}(n)$ for three values of $\\kappa_0$ at $\\log|\\Pi| = 200$, $g = 1$, with the proven rate (thin) and the slope $\\sqrt{\\kappa_0 \\log|\\Pi|/n}$ (dotted). Right: for $\\kappa_0 = 10$, the exact Bayes-optimal failure rates of hard instances at $n = n^\\ast(\\delta) - 1$, above their targets $\\delta$ and the two rates."}}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
 for kb, color in zip((2.0, 10.0, 100.0), ("C0", "C1", "C2"), strict=True):
     a_, c_ = srlm.floor_constants(kb, LOG_PI, G)
     n_quarter = a_ / srlm.floor_function(0.25, c_)  # where the idealised floor reaches the largest target, 1/4
@@ -775,31 +794,18 @@ for kb, color in zip((2.0, 10.0, 100.0), ("C0", "C1", "C2"), strict=True):
 ax1.set(xlabel="samples $n$", ylabel="failure rate",
         title=r"idealised $\delta_{\min}$; thin: proven; dotted: $\sqrt{\kappa_0\log|\Pi|/n}$")
 ax1.legend()
-targets = np.geomspace(0.004, 0.25, 12)
-pts = []
-for tg in targets:
-    inst = srlm.HardInstance.for_target(tg, 10.0, LOG_PI, G)
-    ns_ = srlm.required_samples(tg, 10.0, LOG_PI, G) - 1
-    pts.append((ns_, tg, inst.bayes_failure_rate(ns_)))
-pts = np.array(pts)
-assert np.all(pts[:, 2] > pts[:, 1])
-a10, c10 = srlm.floor_constants(10.0, LOG_PI, G)
-grid10 = np.geomspace(max(pts[:, 0].min() / 2, srlm.sample_threshold(a10, c10) * 1.0001), pts[:, 0].max() * 2, 200)
-ax2.loglog(grid10, srlm.min_failure_rate(grid10, a10, c10), color="C1", label=r"idealised $\delta_{\min}(n)$")
+ax2.loglog(grid10, srlm.min_failure_rate(grid10, a10, c10), color="C1", label=r"idealised $\delta_{\min}$")
 grid10_int = np.unique(np.round(grid10))
 ax2.loglog(grid10_int, srlm.proven_failure_rate(grid10_int.astype(np.int64), 10.0, LOG_PI, G), color="k", lw=0.8,
-           label=r"proven $\delta_{\mathrm{proven}}(n)$")
-ax2.loglog(pts[:, 0], pts[:, 1], "k+", label=r"target $\delta$ of the instance")
-ax2.loglog(pts[:, 0], pts[:, 2], "o", color="C3", ms=4, label="exact Bayes-optimal failure")
+           label=r"proven $\delta_{\mathrm{proven}}$")
+ax2.loglog(pts[:, 0], pts[:, 1], "k+", label=r"target $\delta$")
+ax2.loglog(pts[:, 0], pts[:, 2], "o", color="C3", ms=4, label="exact Bayes-optimal")
 ax2.set(xlabel=r"samples $n = n^\ast(\delta) - 1$", ylabel="failure rate",
         title=r"$\kappa_0 = 10$: Bayes-optimal learner")
-ax2.legend(fontsize=8)
+ax2.set_ylim(top=4)  # headroom for the legend
+ax2.legend(loc="upper right")
 fig.tight_layout()
 plt.show()
-above = pts[:, 0] > srlm.sample_threshold(a10, c10)
-n_floor_match = srlm.min_failure_rate(pts[above, 0], a10, c10) / pts[above, 1]
-glue("ch3_floor_vs_target_min", f"{min(n_floor_match):.2f}", display=False)
-glue("ch3_floor_vs_target_max", f"{max(n_floor_match):.2f}", display=False)
 
 # %% [markdown]
 # At $n = n^\ast(\delta) - 1$ the idealised floor $\delta_{\min}(n)$ is between

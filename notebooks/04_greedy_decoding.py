@@ -41,6 +41,7 @@ from myst_nb import glue
 import srlm
 from srlm import assert_identity
 
+plt.style.use("../book/_static/srlm-book.mplstyle")
 sp.init_printing(use_latex="mathjax")
 SEED = 20260204
 rng = np.random.default_rng(SEED)
@@ -285,7 +286,7 @@ q_l
 # ($|V| = 3$, $L = 4$; Dirichlet next-token tables with concentrations from $0.05$ to
 # $1$, so the mode's probability spans $(0, 1)$) in five independent batches of
 # $8\,000$ (five seeds), decode greedily, find the exact mode (`srlm.mode`, a max-product recursion), and plot
-# how often they agree against $\pi(y^\star)$.
+# how often they agree against $\pi(y^\star)$ ({numref}`fig-ch4-greedy-success`).
 
 # %%
 mode_p, agree_all, seed_of = [], [], []
@@ -310,13 +311,6 @@ assert miss_rate_below > 0  # greedy does miss below one half
 edges = np.linspace(0, 1, 21)
 idx = np.digitize(mode_p, edges) - 1
 rate = np.array([agree[idx == b].mean() if np.any(idx == b) else np.nan for b in range(20)])
-fig, ax = plt.subplots(figsize=(6, 3.8))
-ax.step(edges[:-1], rate, where="post", color="C0", label="greedy = mode (fraction of models)")
-ax.axvline(0.5, color="C3", ls="--", lw=1, label=r"$\pi(y^\star) = 1/2$")
-ax.set(xlabel=r"mode probability $\pi(y^\star \mid x)$", ylabel="greedy success rate", ylim=(0, 1.05),
-       title=r"40 000 random models, $|V| = 3$, $L = 4$")
-ax.legend(loc="lower right")
-plt.show()
 glue("ch4_n_above", f"{above.sum()}", display=False)
 glue("ch4_n_models", f"{mode_p.size}", display=False)
 glue("ch4_miss_below", f"{100 * miss_rate_below:.1f}%", display=False)
@@ -325,6 +319,17 @@ glue("ch4_miss_below_range", f"{100 * per_seed_below.min():.1f}–{100 * per_see
 glue("ch4_miss_band_range", f"{100 * per_seed_band.min():.1f}–{100 * per_seed_band.max():.1f}%", display=False)
 print(f"miss rate below 1/2 per seed: {np.round(100 * per_seed_below, 1)}%; in (0.4, 0.5]: "
       f"{np.round(100 * per_seed_band, 1)}%")
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch4-greedy-success", "caption": "Fraction of random autoregressive models on which greedy decoding returns the mode, in bins of the mode's probability $\\pi(y^\\star \\mid x)$; the dashed line marks $\\pi(y^\\star) = 1/2$."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+ax.step(edges[:-1], rate, where="post", color="C0", label="greedy = mode (fraction of models)")
+ax.axvline(0.5, color="C3", ls="--", lw=1, label=r"$\pi(y^\star) = 1/2$")
+ax.set(xlabel=r"mode probability $\pi(y^\star \mid x)$", ylabel="greedy success rate", ylim=(0, 1.05),
+       title=r"40 000 random models, $|V| = 3$, $L = 4$")
+ax.legend(loc="lower right")
+plt.show()
 
 # %% [markdown]
 # All {glue:text}`ch4_n_above` models whose mode has probability above $1/2$ are

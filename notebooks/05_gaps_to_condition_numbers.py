@@ -39,6 +39,7 @@ from scipy.optimize import differential_evolution, linprog, minimize
 import srlm
 from srlm import assert_identity
 
+plt.style.use("../book/_static/srlm-book.mplstyle")
 sp.init_printing(use_latex="mathjax")
 rng = np.random.default_rng(20260205)
 
@@ -393,12 +394,18 @@ print(f"max tail/sharp = {ratio_max:.4g} at mu = {mu_arg:.3g}, K = {K_arg:.3g} (
 #
 # ### Figure: the bounds against K
 #
-# For several minimum confidences $\mu$, the sharp bound {eq}`eq-kappa-sharp` (solid) rises
+# For several minimum confidences $\mu$ ({numref}`fig-ch5-bounds`), the sharp bound {eq}`eq-kappa-sharp` (solid) rises
 # linearly from $\kappa = 1$ with slope $1/\mu$ and saturates at $1/\mu$ when $K = 1 - \mu$; the
 # tail-integral bound (dashed) lies above it on the whole non-trivial range.
 
 # %%
-fig, ax = plt.subplots(figsize=(6.2, 4))
+small_K = srlm.kappa_mean_bound(1e-3, 0.25)
+glue("ch5_small_K", f"{small_K:.4f}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch5-bounds", "caption": "Bounds on $\\kappa_{t+1}$ against the normalised gap $K$ for four minimum confidences $\\mu$: the sharp bound (solid), the tail-integral bound (dashed) and the trivial bound $1/\\mu$ (dotted)."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 for mu_val, color in zip((0.1, 0.25, 0.5, 0.8), ("C0", "C1", "C2", "C3"), strict=True):
     ks = np.geomspace(1e-4, 0.999, 300)
     ax.plot(ks, [srlm.kappa_mean_bound(k, mu_val) for k in ks], color=color, label=rf"$\mu = {mu_val}$")
@@ -407,11 +414,8 @@ for mu_val, color in zip((0.1, 0.25, 0.5, 0.8), ("C0", "C1", "C2", "C3"), strict
 ax.set(xscale="log", yscale="log", xlabel=r"$K = (J(\pi^\star) - J(\pi_{t+1}))/\gamma$",
        ylabel=r"bound on $\kappa_{t+1}$",
        title=r"sharp $\min(1 + K/\mu, 1/\mu)$ (solid), tail integral (dashed), $1/\mu$ (dotted)")
-ax.title.set_fontsize(9)
 ax.legend()
 plt.show()
-small_K = srlm.kappa_mean_bound(1e-3, 0.25)
-glue("ch5_small_K", f"{small_K:.4f}", display=False)
 
 # %% [markdown]
 # ## What this means, and where the paper's technique is loose

@@ -42,6 +42,7 @@ import srlm
 from srlm import assert_identity
 
 sp.init_printing(use_latex="mathjax")
+plt.style.use("../book/_static/srlm-book.mplstyle")
 rng = np.random.default_rng(20260206)
 
 # %% [markdown]
@@ -145,7 +146,8 @@ rho
 # loop over $T$, with $\kappa_\infty$ and $\rho$ from the quadratic formula written here, against
 # `srlm.rounds_needed`. For sharpness, one step from $\kappa_0 = \kappa_\infty(1 + 10^{-20})$
 # (in 50-digit arithmetic, `mpmath`) shrinks the distance by a factor that matches $\rho$ to $10^{-15}$
-# (relative): the tangent slope is the asymptotic rate.
+# (relative): the tangent slope is the asymptotic rate. {numref}`fig-ch6-recurrence` shows the iterates
+# and the envelope for four recurrences.
 
 # %%
 n_env, worst_rate = 0, 0.0
@@ -171,8 +173,10 @@ assert worst_rate < 1e-15
 print(f"{n_env} random recurrences: envelope holds at every T <= 60; Corollary 5.7's T matches a plain loop; "
       f"one-step rate near kinf = rho within {worst_rate:.1e}")
 
-# %%
-fig, ax = plt.subplots(figsize=(6.2, 4))
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch6-recurrence", "caption": "Iterates $\\kappa_T$ of the recurrence $\\kappa \\mapsto a + b'\\sqrt\\kappa$ (dots) and the envelope $\\kappa_\\infty + \\rho^T(\\kappa_0 - \\kappa_\\infty)$ (lines), for four choices of $b'$ and $\\kappa_0$."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 for (a_v, b_v, k0), color in zip(((1.0, 0.2, 1e4), (1.0, 1.0, 1e4), (1.0, 3.0, 1e4), (1.0, 1.0, 1.0)),
                                  ("C0", "C1", "C2", "C3"), strict=True):
     T = np.arange(0, 25)
@@ -182,7 +186,7 @@ for (a_v, b_v, k0), color in zip(((1.0, 0.2, 1e4), (1.0, 1.0, 1e4), (1.0, 3.0, 1
 ax.set(xlabel="round $T$", ylabel=r"$\kappa_T$",
        title=r"the recurrence alone: iterates (dots), envelope $\kappa_\infty + \rho^T(\kappa_0 - \kappa_\infty)$")
 ax.title.set_fontsize(9)
-ax.legend(fontsize=8)
+ax.legend()
 plt.show()
 
 # %% [markdown]
@@ -334,7 +338,7 @@ print(f"tail technique: b' = {b_old:.4g}, kappa_inf = {kinf_old:.4g}, rho = {rho
 # $T$ (checked against a plain loop above and in the tests).
 # ```
 #
-# The figure uses the largest initial condition number the hypotheses allow, $\kappa_0 = 1/\mu$.
+# {numref}`fig-ch6-rounds` uses the largest initial condition number the hypotheses allow, $\kappa_0 = 1/\mu$.
 
 # %%
 def parts(T, n_val, k0, mu_val=0.2, gamma_val=1.0, log_pi=20.0, delta=0.05, horizon=15):
@@ -344,8 +348,24 @@ def parts(T, n_val, k0, mu_val=0.2, gamma_val=1.0, log_pi=20.0, delta=0.05, hori
     return stable, transient, a_c, b_c
 
 
+mu_grid = np.geomspace(1e-3, 0.9, 60)
+rounds_max = 0
+rounds_by_n = {}
+for n_val in (1e4, 1e6, 1e8):
+    rounds_mu = []
+    for mu_val in mu_grid:
+        L_T = 20.0 + math.log(15 / 0.05)
+        a_c, b_c = srlm.recurrence_constants(n_val, L_T, 1.0, mu_val)
+        rounds_mu.append(srlm.rounds_needed(a_c, b_c, 1 / mu_val, mu_val))
+    rounds_by_n[n_val] = rounds_mu
+    rounds_max = max(rounds_max, max(rounds_mu))
+rounds_1e4_02 = srlm.rounds_needed(*srlm.recurrence_constants(1e4, 20.0 + math.log(300), 1.0, 0.2), 5.0, 0.2)
+glue("ch6_rounds_1e4", f"{rounds_1e4_02}", display=False)
+glue("ch6_rounds_max", f"{rounds_max}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch6-rounds", "caption": "Left: the transient (solid) and stable (dashed) parts of the bound over rounds $T$ at $\\mu = 0.2$, $\\kappa_0 = 1/\\mu$, for three sample sizes $n$. Right: the rounds Corollary 5.7 needs against the minimum confidence $\\mu$, at the largest allowed $\\kappa_0 = 1/\\mu$."}}
 T = np.arange(1, 16)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.2))
 for n_val, color in zip((1e4, 1e6, 1e8), ("C0", "C1", "C2"), strict=True):
     stable, transient, _, _ = parts(T, n_val, 1 / 0.2)
     axes[0].semilogy(T, stable, "--", color=color)
@@ -353,24 +373,14 @@ for n_val, color in zip((1e4, 1e6, 1e8), ("C0", "C1", "C2"), strict=True):
 axes[0].set(xlabel="rounds $T$", ylabel="bound", ylim=(1e-7, 1),
             title=r"$\mu = 0.2$, $\kappa_0 = 1/\mu$: transient (solid), stable (dashed)")
 axes[0].legend()
-mu_grid = np.geomspace(1e-3, 0.9, 60)
-rounds_max = 0
 for n_val, color in zip((1e4, 1e6, 1e8), ("C0", "C1", "C2"), strict=True):
-    rounds_mu = []
-    for mu_val in mu_grid:
-        L_T = 20.0 + math.log(15 / 0.05)
-        a_c, b_c = srlm.recurrence_constants(n_val, L_T, 1.0, mu_val)
-        rounds_mu.append(srlm.rounds_needed(a_c, b_c, 1 / mu_val, mu_val))
-    axes[1].semilogx(mu_grid, rounds_mu, color=color, drawstyle="steps-mid", label=f"$n = 10^{int(np.log10(n_val))}$")
-    rounds_max = max(rounds_max, max(rounds_mu))
+    axes[1].semilogx(mu_grid, rounds_by_n[n_val], color=color, drawstyle="steps-mid",
+                     label=f"$n = 10^{int(np.log10(n_val))}$")
 axes[1].set(xlabel=r"minimum confidence $\mu$ (with $\kappa_0 = 1/\mu$)", ylabel="rounds $T$ (Cor. 5.7)",
             title=r"rounds needed at the largest allowed $\kappa_0$")
 axes[1].legend()
 fig.tight_layout()
 plt.show()
-rounds_1e4_02 = srlm.rounds_needed(*srlm.recurrence_constants(1e4, 20.0 + math.log(300), 1.0, 0.2), 5.0, 0.2)
-glue("ch6_rounds_1e4", f"{rounds_1e4_02}", display=False)
-glue("ch6_rounds_max", f"{rounds_max}", display=False)
 
 # %% [markdown]
 # At $\mu = 0.2$ and $\kappa_0 = 1/\mu = 5$ the transient part falls below the stable part after
@@ -482,48 +492,26 @@ sp.Eq(sp.Symbol(r"\log(\mathrm{transient}/\mathrm{stable})"), log_ratio)
 # $\log T$ in $L_T$) by the factor $\sqrt{\kappa_0/s} \le 1/\sqrt{\mu s} \le 1/\sqrt{\mu}$. So in the companion
 # form **iteration buys at most a factor $\max(1, 1/\sqrt{\mu\,\kappa_\infty})$**, which approaches $1/\sqrt\mu$
 # only when $b' \to 0$, i.e. $n \gg L/(\gamma\mu)^2$, and is 1 (no gain) when $\kappa_\infty \ge 1/\mu$.
-# The figure shows the ratio transient/stable over $T$ for both
+# {numref}`fig-ch6-gain` shows the ratio transient/stable over $T$ for both
 # forms at the largest allowed $\kappa_0$, and (grey) what Eq. 7 would say if the hypothesis
-# $\kappa_0 \le 1/c$ were dropped; the right panel shows the largest gain from iterating in the
+# $\kappa_0 \le 1/c$ were dropped; the bottom panel shows the largest gain from iterating in the
 # companion form.
 
 # %%
 T_r = np.arange(1, 13)
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
-for nc, color in zip((1.0, 1e2, 1e4), ("C0", "C1", "C2"), strict=True):
-    axes[0].semilogy(T_r, (1 + np.sqrt(nc)) ** (-(T_r - 1) / 2), "o-", ms=3, color=color,
-                     label=rf"$nc = {nc:g}$, $\kappa_0 = 1/c$")
-c_ex, k0_ex = 0.2, 1e3  # the old figure's case: kappa_0 = 1e3 > 1/c = 5, outside reading (i)
-axes[0].semilogy(T_r, np.sqrt(c_ex * k0_ex) * (1 + np.sqrt(1e4 * c_ex)) ** (-(T_r - 1) / 2), "s--", ms=3,
-                 color="grey", label=r"$\kappa_0 = 10^3 > 1/c$ (hypothesis dropped)")
-axes[0].axhline(1, color="k", lw=0.7)
-axes[0].set(xlabel="rounds $T$", ylabel="transient / stable",
-            title="paper's Eq. 7 (as quoted in a review)")
-axes[0].legend(fontsize=7)
-comp_ratio_max = {}
-for n_val, color in zip((1e4, 1e6, 1e8), ("C0", "C1", "C2"), strict=True):
+comp_ratio_max, comp_ratio = {}, {}
+for n_val in (1e4, 1e6, 1e8):
     stable, transient, a_c, b_c = parts(T_r, n_val, 1 / 0.2)
-    axes[1].semilogy(T_r, transient / stable, "o-", ms=3, color=color, label=f"$n = 10^{int(np.log10(n_val))}$")
+    comp_ratio[n_val] = transient / stable
     comp_ratio_max[n_val] = float(transient[0] / stable[0])
-axes[1].axhline(1, color="k", lw=0.7)
-axes[1].set(xlabel="rounds $T$", ylabel="transient / stable", ylim=(1e-8, 10),
-            title=r"companion form, $\mu = 0.2$, $\kappa_0 = 1/\mu$")
-axes[1].legend(fontsize=8)
 n_grid_gain = np.geomspace(1e2, 1e14, 80)
-for mu_val, color in zip((0.2, 0.05, 0.01), ("C0", "C1", "C2"), strict=True):
+gain_by_mu = {}
+for mu_val in (0.2, 0.05, 0.01):
     gain = []
     for n_val in n_grid_gain:
         a_c, b_c = srlm.recurrence_constants(n_val, 20.0 + math.log(15 / 0.05), 1.0, mu_val)
         gain.append(math.sqrt((1 / mu_val) / min(srlm.fixed_point(a_c, b_c), 1 / mu_val)))
-    axes[2].semilogx(n_grid_gain, gain, color=color,
-                     label=rf"$\mu = {mu_val}$ (limit $1/\sqrt{{\mu}} = {mu_val**-0.5:.3g}$)")
-    axes[2].axhline(mu_val**-0.5, color=color, ls=":", lw=0.8)
-axes[2].axhline(2, color="k", ls="--", lw=0.8, label="Eq. 7: at most 2")
-axes[2].set(xlabel="samples per round $n$", ylabel=r"$\sqrt{\kappa_0/\min(\kappa_\infty, 1/\mu)}$",
-            title=r"companion form: largest gain from iterating")
-axes[2].legend(fontsize=7)
-fig.tight_layout()
-plt.show()
+    gain_by_mu[mu_val] = gain
 kinf_02_1e6 = srlm.fixed_point(*srlm.recurrence_constants(1e6, 20.0 + math.log(300), 1.0, 0.2))
 gain_02_1e6 = math.sqrt(5.0 / min(kinf_02_1e6, 5.0))
 assert 1 < gain_02_1e6 < 0.2**-0.5
@@ -531,11 +519,41 @@ glue("ch6_gain_02_1e6", f"{gain_02_1e6:.3g}", display=False)
 glue("ch6_inv_sqrt_mu_02", f"{0.2**-0.5:.3g}", display=False)
 assert abs(comp_ratio_max[1e6] - gain_02_1e6) < 1e-12  # transient/stable at T = 1 is the gain sqrt(kappa_0/s)
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch6-gain", "caption": "Top left: transient over stable part of the paper's Eq. 7 over rounds $T$ for $\\kappa_0 = 1/c$ and three values of $nc$, with (grey) a start that breaks the hypothesis $\\kappa_0 \\le 1/c$. Top right: the same ratio in the companion form at $\\mu = 0.2$, $\\kappa_0 = 1/\\mu$. Bottom: the largest gain from iterating in the companion form against $n$, with its limits $1/\\sqrt\\mu$ (dotted)."}}
+fig, axd = plt.subplot_mosaic([[0, 1], [2, 2]], figsize=(7.5, 5.6))
+axes = [axd[0], axd[1], axd[2]]
+for nc, color in zip((1.0, 1e2, 1e4), ("C0", "C1", "C2"), strict=True):
+    axes[0].semilogy(T_r, (1 + np.sqrt(nc)) ** (-(T_r - 1) / 2), "o-", ms=3, color=color,
+                     label=rf"$nc = {nc:g}$")
+c_ex, k0_ex = 0.2, 1e3  # the old figure's case: kappa_0 = 1e3 > 1/c = 5, outside reading (i)
+axes[0].semilogy(T_r, np.sqrt(c_ex * k0_ex) * (1 + np.sqrt(1e4 * c_ex)) ** (-(T_r - 1) / 2), "s--", ms=3,
+                 color="grey", label=r"$\kappa_0 = 10^3 > 1/c$")
+axes[0].axhline(1, color="k", lw=0.7)
+axes[0].set(xlabel="rounds $T$", ylabel="transient / stable",
+            title="paper's Eq. 7 (as quoted in a review)")
+axes[0].legend(loc="lower left")
+for n_val, color in zip((1e4, 1e6, 1e8), ("C0", "C1", "C2"), strict=True):
+    axes[1].semilogy(T_r, comp_ratio[n_val], "o-", ms=3, color=color, label=f"$n = 10^{int(np.log10(n_val))}$")
+axes[1].axhline(1, color="k", lw=0.7)
+axes[1].set(xlabel="rounds $T$", ylabel="transient / stable", ylim=(1e-8, 10),
+            title=r"companion form, $\mu = 0.2$, $\kappa_0 = 1/\mu$")
+axes[1].legend(loc="lower left")
+for mu_val, color in zip((0.2, 0.05, 0.01), ("C0", "C1", "C2"), strict=True):
+    axes[2].semilogx(n_grid_gain, gain_by_mu[mu_val], color=color,
+                     label=rf"$\mu = {mu_val}$ (limit $1/\sqrt{{\mu}} = {mu_val**-0.5:.3g}$)")
+    axes[2].axhline(mu_val**-0.5, color=color, ls=":", lw=0.8)
+axes[2].axhline(2, color="k", ls="--", lw=0.8, label="Eq. 7: at most 2")
+axes[2].set(xlabel="samples per round $n$", ylabel=r"$\sqrt{\kappa_0/\min(\kappa_\infty, 1/\mu)}$",
+            title=r"companion form: largest gain from iterating")
+axes[2].legend(loc="upper left")
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
-# In Eq. 7 (left) the ratio starts at most at 1 and only falls; it exceeds 1 only when
-# $\kappa_0 > 1/c$, outside reading (i). In the companion form (middle) the transient part can exceed
+# In Eq. 7 (top left) the ratio starts at most at 1 and only falls; it exceeds 1 only when
+# $\kappa_0 > 1/c$, outside reading (i). In the companion form (top right) the transient part can exceed
 # the stable part at $T = 1$, because its floor is near 1 — by the factor $\sqrt{\kappa_0/s}$, which is
-# also the whole gain from iterating (right): at $\mu = 0.2$, $n = 10^6$ it is
+# also the whole gain from iterating (bottom): at $\mu = 0.2$, $n = 10^6$ it is
 # {glue:text}`ch6_gain_02_1e6`, and never more than $1/\sqrt\mu =$ {glue:text}`ch6_inv_sqrt_mu_02`.
 # What iteration provably buys, in either form, is a bounded
 # factor set by $\mu$, not the exponential-in-$T$ suppression of an arbitrarily bad start that the
@@ -546,7 +564,7 @@ assert abs(comp_ratio_max[1e6] - gain_02_1e6) < 1e-12  # transient/stable at T =
 # The published form (paper Eq. 7, as quoted in a public review) has stable part
 # $1/\sqrt c = 1/\sqrt\mu$ — the trivial bound $\kappa \le 1/\mu$. The sharp lemma has offset **1**, so
 # $a = 1$ and $\kappa_\infty \to 1$ as $n \to \infty$: the stable part tends to $1$, not $1/\sqrt\mu$. Both
-# are valid upper bounds (any $\kappa_t \le 1/\mu$); the question is which is *tight*. The figure
+# are valid upper bounds (any $\kappa_t \le 1/\mu$); the question is which is *tight*. {numref}`fig-ch6-floor`
 # compares them as $n$ grows ($\mu = 0.2$, $\gamma = 1$, $\log|\Pi| = 20$, $c_1 = c_2 = 1$).
 
 # %%
@@ -554,15 +572,17 @@ n_grid = np.geomspace(1e2, 1e12, 60)
 kinf_n = np.array([srlm.fixed_point(*srlm.recurrence_constants(nv, 20.0, 1.0, 0.2)) for nv in n_grid])
 crossover = n_grid[np.argmax(kinf_n < 1 / 0.2)]
 assert kinf_n[-1] < 1.1 and np.all(np.diff(kinf_n) < 0)
-fig, ax = plt.subplots(figsize=(6.2, 4))
+glue("ch6_crossover", f"{crossover:.2g}", display=False)
+glue("ch6_kinf_1e12", f"{kinf_n[-1]:.6g}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch6-floor", "caption": "The floor of $\\kappa$ against the samples per round $n$ at $\\mu = 0.2$: the companion form's $\\kappa_\\infty(n)$, which tends to 1, and the paper's stable term squared, $1/\\mu$."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 ax.loglog(n_grid, kinf_n, label=r"companion $\kappa_\infty(n)$ (offset $a = 1$)")
 ax.axhline(1 / 0.2, color="C3", ls="--", label=r"paper's stable term$^2$: $1/c = 1/\mu$")
 ax.axhline(1.0, color="grey", lw=0.7)
 ax.set(xlabel="samples per round $n$", ylabel=r"floor of $\kappa$", title=r"$\mu = 0.2$")
 ax.legend()
 plt.show()
-glue("ch6_crossover", f"{crossover:.2g}", display=False)
-glue("ch6_kinf_1e12", f"{kinf_n[-1]:.6g}", display=False)
 
 # %% [markdown]
 # With these constants the companion floor is below $1/\mu$ once $n \gtrsim$
@@ -573,7 +593,8 @@ glue("ch6_kinf_1e12", f"{kinf_n[-1]:.6g}", display=False)
 # samples labelled with the exact self-reward difference (the paper's algorithm; a noisy judge,
 # Gaussian noise $\sigma = 1$ added to each label, is shown as a variant), with $\beta = 1$, for 5 seeds
 # (each seed draws its own base model and samples). If the stable term were really $1/\mu$,
-# $\kappa_t$ would stall at a constant of that order; instead it collapses towards $1$.
+# $\kappa_t$ would stall at a constant of that order; instead it collapses towards $1$
+# ({numref}`fig-ch6-simulation`).
 
 # %%
 seeds = range(5)
@@ -592,17 +613,6 @@ for noise in (0.0, 1.0):
 k0_sim = np.array([sims[0.0, sd, 2_000][0][0] for sd in seeds])
 inv_mu = np.array([1 / min(sims[0.0, sd, nv][1] for nv in (2_000, 20_000)) for sd in seeds])
 assert np.all(k0_sim <= inv_mu)  # kappa_0 <= 1/mu, mu over all rounds
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-for n_val, color in ((2_000, "C0"), (20_000, "C1")):
-    for sd in seeds:
-        ax.semilogy(sims[0.0, sd, n_val][0] - 1, marker="o", ms=3, lw=0.8, color=color,
-                    label=f"$n = {n_val}$ per round (5 seeds)" if sd == 0 else None)
-        ax.semilogy(sims[1.0, sd, n_val][0] - 1, ls=":", lw=0.8, color=color,
-                    label=r"noisy judge $\sigma = 1$" if sd == 0 and n_val == 2_000 else None)
-ax.axhline(np.median(inv_mu) - 1, color="C3", ls="--", label=r"$1/\mu - 1$ (median over seeds)")
-ax.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"exact labels (solid), noisy judge (dotted), $\beta = 1$")
-ax.legend(fontsize=8)
-plt.show()
 
 
 def spread(vals, fmt=".3g"):
@@ -620,6 +630,19 @@ glue("ch6_kappa8_small_noisy", spread(k8[1.0, 2_000], ".4g"), display=False)
 glue("ch6_kappa8_big_noisy", spread(k8[1.0, 20_000], ".4g"), display=False)
 print(f"kappa_0 {spread(k0_sim)}; 1/mu {spread(inv_mu)}; kappa_8 exact labels: n=2000 {spread(k8[0.0, 2_000], '.4g')}, "
       f"n=20000 {spread(k8[0.0, 20_000], '.4g')}")
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch6-simulation", "caption": "The simulated loop: $\\kappa_t - 1$ over rounds $t$ for five seeds and two sample sizes, with exact labels (solid) and a noisy judge (dotted), against $1/\\mu - 1$ (dashed)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for n_val, color in ((2_000, "C0"), (20_000, "C1")):
+    for sd in seeds:
+        ax.semilogy(sims[0.0, sd, n_val][0] - 1, marker="o", ms=3, lw=0.8, color=color,
+                    label=f"$n = {n_val}$ per round (5 seeds)" if sd == 0 else None)
+        ax.semilogy(sims[1.0, sd, n_val][0] - 1, ls=":", lw=0.8, color=color,
+                    label=r"noisy judge $\sigma = 1$" if sd == 0 and n_val == 2_000 else None)
+ax.axhline(np.median(inv_mu) - 1, color="C3", ls="--", label=r"$1/\mu - 1$ (median over seeds)")
+ax.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"exact labels (solid), noisy judge (dotted), $\beta = 1$")
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # Over 5 seeds, from $\kappa_0 =$ {glue:text}`ch6_kappa0_sim` (median and range; $1/\mu =$

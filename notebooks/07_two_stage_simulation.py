@@ -58,6 +58,7 @@ import srlm
 from srlm.symbolic import assert_identity
 
 sp.init_printing(use_latex="mathjax")
+plt.style.use("../book/_static/srlm-book.mplstyle")
 rng = np.random.default_rng(20260207)
 BETA = 1.0
 
@@ -188,19 +189,9 @@ def slope_fit(kappa: np.ndarray) -> np.ndarray:
     return (x_fit * y_fit).sum(axis=0) / (x_fit * x_fit).sum(axis=0)
 
 
-fig, ax = plt.subplots(figsize=(6.4, 4))
 fits = {c: slope_fit(tr.kappa) for c, tr in runs.items()}
-for (c, tr), color in zip(runs.items(), ("C0", "C1", "C2"), strict=True):
-    k = tr.kappa.mean(axis=1)
-    T = np.arange(k.size)
-    ax.semilogy(T, k - 1, "o", ms=4, color=color,
-                label=rf"$\kappa_0 = {k[0]:.2f}$, fitted $b' = {fits[c].mean():.2f}$")
-    ax.semilogy(T, srlm.envelope(1.0, fits[c].mean(), k[0], T) - 1, "-", lw=1, color=color)
+for tr in runs.values():
     assert np.all(tr.kappa[3] < tr.kappa[0]) and np.all(tr.kappa[-1] < 1.05)  # every repetition contracts
-ax.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$ (mean of 20 runs)",
-       title=r"exact labels, $n=2000$: dots observed, lines fitted envelope")
-ax.legend(fontsize=8)
-plt.show()
 excess = runs[30.0].kappa - 1
 decay = np.exp(np.mean(np.diff(np.log(excess[5:]), axis=0), axis=0))  # per-round factor, last rounds, per rep
 floors = np.array([srlm.fixed_point(1.0, b) for b in fits[30.0]])
@@ -210,10 +201,25 @@ glue_pm("ch7_kappa10_max", runs[30.0].kappa[-1], ".4f")
 glue_pm("ch7_decay", decay, ".2f")
 glue_pm("ch7_fitted_floor", floors, ".2f")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-stage-one", "caption": "Stage I: the mean excess $\\kappa_t - 1$ over the runs (dots) for three base models, with exact labels, and the envelope of the fitted one-round map $\\kappa \\mapsto 1 + b'\\sqrt\\kappa$ (lines)."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for (c, tr), color in zip(runs.items(), ("C0", "C1", "C2"), strict=True):
+    k = tr.kappa.mean(axis=1)
+    T = np.arange(k.size)
+    ax.semilogy(T, k - 1, "o", ms=4, color=color,
+                label=rf"$\kappa_0 = {k[0]:.2f}$, fitted $b' = {fits[c].mean():.2f}$")
+    ax.semilogy(T, srlm.envelope(1.0, fits[c].mean(), k[0], T) - 1, "-", lw=1, color=color)
+ax.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$ (mean of 20 runs)",
+       title=r"exact labels, $n=2000$: dots observed, lines fitted envelope")
+ax.legend()
+plt.show()
+
 # %% [markdown]
 # From $\kappa_0 =$ {glue:text}`ch7_kappa0_max` the near-uniform model reaches
 # $\kappa_{10} =$ {glue:text}`ch7_kappa10_max` (sd {glue:text}`ch7_kappa10_max_sd` over
-# 20 repetitions). Stage I is clearly there. What we do **not** see is a stage-II floor
+# 20 repetitions). Stage I is clearly there ({numref}`fig-ch7-stage-one`). What we do **not** see is a stage-II floor
 # of $\kappa$ set by $n$: in rounds 5–10, $\kappa_t - 1$ shrinks by a factor of about
 # {glue:text}`ch7_decay` (sd {glue:text}`ch7_decay_sd`) per round. The theorem's
 # functional form fitted to the same data predicts a floor
@@ -414,7 +420,8 @@ glue_pm("ch7_ratio_eight", ratio8.mean(axis=(0, 1)), ".2f")
 glue("ch7_ratio_eight_min", f"{ratio8.min():.2f}", display=False)
 glue("ch7_ratio_eight_max", f"{ratio8.max():.2f}", display=False)
 
-fig, ax = plt.subplots(figsize=(6.4, 3.9))
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-late-stage", "caption": "The late stage: observed $\\kappa_T - 1$ over the idealised two-response law, with eight responses and three sample sizes $n$ (line: mean; band: min to max over the runs)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 for i, (n_v, color) in enumerate(zip(ns_late, ("C0", "C1", "C2"), strict=True)):
     law_curve = np.array([srlm.late_stage_excess(int(n_v), int(t), wide.weights, BETA) for t in range(5, T_LATE + 1)])
     r_curve = late[i, 5:] / law_curve[:, None]
@@ -423,7 +430,9 @@ for i, (n_v, color) in enumerate(zip(ns_late, ("C0", "C1", "C2"), strict=True)):
 ax.axhline(1.0, color="grey", ls=":", label="idealised law (2 responses)")
 ax.set(xscale="log", yscale="log", xlabel="round $T$", ylabel=r"$(\kappa_T - 1)$ / law",
        title="late stage: observed over the idealised law (band: min–max of 5 runs)", ylim=(0.5, 30))
-ax.legend(fontsize=8)
+ax.set_xticks([5, 10, 20, 40, 60], labels=["5", "10", "20", "40", "60"])
+ax.set_xticks([], minor=True)
+ax.legend()
 plt.show()
 
 # %% [markdown]
@@ -443,7 +452,7 @@ plt.show()
 # {glue:text}`ch7_alpha_n_log_sd`) and {glue:text}`ch7_tau_T_log` (sd
 # {glue:text}`ch7_tau_T_log_sd`): $1/(nT)$ up to the logarithm. The $T$ exponent is a
 # little steeper because the approach is slow: the ratio to the law is still falling
-# at $T = 20$ (figure), for two responses as for eight.
+# at $T = 20$ ({numref}`fig-ch7-late-stage`), for two responses as for eight.
 #
 # So there is **no stage-II floor** in this loop, but only in the limit: the excess
 # falls like $1/(nT\log nT)$, and at fixed $T$ it is set by $n$.
@@ -451,19 +460,11 @@ plt.show()
 # ## (iv) Confidence failure against rounds
 #
 # The quantity Theorem 5.3 bounds, for three per-round sample sizes (near-uniform base
-# with 100 prompts, exact labels, 20 repetitions).
+# with 100 prompts, exact labels, 20 repetitions; {numref}`fig-ch7-confidence`).
 
 # %%
 near_uniform = bases[30.0]
 by_n = {n: srlm.run_self_rewarding(near_uniform, BETA, n, 8, rng, reps=20) for n in (200, 1000, 5000)}
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-for (n, tr), color in zip(by_n.items(), ("C0", "C1", "C2"), strict=True):
-    mean, se = tr.confidence_failure.mean(axis=1), tr.confidence_failure.std(axis=1, ddof=1) / np.sqrt(20)
-    ax.errorbar(np.arange(mean.size), mean, yerr=2 * se, marker="o", ms=4, color=color, label=f"$n = {n}$")
-ax.set(xlabel="rounds $T$", ylabel=r"$P_x[\pi_T(\hat y_T|x) \leq 1/2]$",
-       title="confidence failure, exact labels (±2 s.e.)")
-ax.legend()
-plt.show()
 assert all(np.all(tr.confidence_failure[-1] < tr.confidence_failure[0]) for tr in by_n.values())
 assert by_n[1000].confidence_failure[-1].mean() < 0.05 and by_n[5000].confidence_failure[-1].mean() < 0.05
 for n, tr in by_n.items():
@@ -484,6 +485,16 @@ unsampled_mc = np.array([1 - np.unique(p).size / 100 for p in draws.prompts])
 assert abs(unsampled_mc.mean() - unsampled_exact) < 4 * unsampled_mc.std(ddof=1) / np.sqrt(20) + 0.01
 glue("ch7_unsampled_n200", f"{unsampled_exact:.3f}", display=False)
 glue_pm("ch7_unsampled_n200_mc", unsampled_mc, ".3f")
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-confidence", "caption": "Confidence failure $P_x[\\pi_T(\\hat y_T \\mid x) \\le 1/2]$ over rounds $T$ for three per-round sample sizes $n$, exact labels (error bars: two standard errors)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for (n, tr), color in zip(by_n.items(), ("C0", "C1", "C2"), strict=True):
+    mean, se = tr.confidence_failure.mean(axis=1), tr.confidence_failure.std(axis=1, ddof=1) / np.sqrt(20)
+    ax.errorbar(np.arange(mean.size), mean, yerr=2 * se, marker="o", ms=4, color=color, label=f"$n = {n}$")
+ax.set(xlabel="rounds $T$", ylabel=r"$P_x[\pi_T(\hat y_T|x) \leq 1/2]$",
+       title="confidence failure, exact labels (±2 s.e.)")
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # After eight rounds the confidence failure is {glue:text}`ch7_conf_T8_n200` (sd
@@ -572,7 +583,12 @@ boot = np.array([np.polyfit(np.log(ns), np.log(wrong[:, rng.integers(0, 12, 12)]
 slope_se = boot.std(ddof=1)
 assert -0.8 < slope < -0.3
 assert np.all(wrong_exact.max(axis=1) < wrong.mean(axis=1)[:2])
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
+glue("ch7_slope", f"{slope:.2f}", display=False)
+glue("ch7_slope_se", f"{slope_se:.2f}", display=False)
+glue("ch7_exact_wrong_n8000_max", f"{wrong_exact[1].max():.3f}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-mode-changes", "caption": "Share of prompts whose mode after five rounds differs from the base mode, against the triples per round $n$: noisy judge with its log-log fit and a slope $-1/2$ guide, and exact labels (shifted up slightly so zeros show)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 ax.errorbar(ns, wrong.mean(axis=1), yerr=2 * wrong.std(axis=1, ddof=1) / np.sqrt(12), fmt="o",
             label="noisy judge (±2 s.e.)")
 ax.loglog(ns, np.exp(np.polyval(np.polyfit(np.log(ns), np.log(wrong.mean(axis=1)), 1), np.log(ns))), "-",
@@ -582,14 +598,11 @@ ax.plot(np.array(ns_mode), [mode_err[n].mean() + 1e-4 for n in ns_mode], "s--", 
         label="exact labels (+$10^{-4}$ to show zeros)")
 ax.set(xscale="log", yscale="log", xlabel="triples per round $n$", ylabel=r"$P_x[\hat y_5 \ne \hat y_0]$",
        title=r"mode changes after $T = 5$ rounds")
-ax.legend(fontsize=8)
+ax.legend()
 plt.show()
-glue("ch7_slope", f"{slope:.2f}", display=False)
-glue("ch7_slope_se", f"{slope_se:.2f}", display=False)
-glue("ch7_exact_wrong_n8000_max", f"{wrong_exact[1].max():.3f}", display=False)
 
 # %% [markdown]
-# Under the noisy judge the fitted slope is {glue:text}`ch7_slope` ±
+# Under the noisy judge ({numref}`fig-ch7-mode-changes`) the fitted slope is {glue:text}`ch7_slope` ±
 # {glue:text}`ch7_slope_se` (bootstrap standard error): close to the $-1/2$ of a
 # $\sqrt{1/n}$ rate, though it describes *correctness*, which the theorem does not
 # bound. With exact labels the error falls much faster in $n$ — at $n = 8\,000$ the
@@ -617,23 +630,27 @@ for M in (4, 8, 16, 32, 64):
 rows, first_hits = np.array(rows), np.array(first_hits)  # first_hits: (M, reps)
 assert np.all(first_hits > 0) and np.all(rows[:, 1] > 0)
 growth = np.array([np.polyfit(np.log(rows[:, 0]), first_hits[:, r], 1)[0] for r in range(5)])
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-ax.errorbar(rows[:, 0], first_hits.mean(axis=1), yerr=first_hits.std(axis=1, ddof=1), fmt="o-",
-            label="finite-sample loop (mean ± sd, 5 runs)")
-ax.semilogx(rows[:, 0], rows[:, 1], "s--", label="exact dynamics")
-ax.set(xscale="log", xlabel=r"$\kappa_0$", ylabel=r"first $t$ with $\kappa_t \leq 1.1$", ylim=(0, 12))
-ax.legend()
-plt.show()
 glue("ch7_rounds_min", f"{first_hits.min():.0f}", display=False)
 glue("ch7_rounds_max", f"{first_hits.max():.0f}", display=False)
 glue_pm("ch7_growth", growth, ".2f")
 glue("ch7_kappa0_lo", f"{rows[0, 0]:.1f}", display=False)
 glue("ch7_kappa0_hi", f"{rows[-1, 0]:.1f}", display=False)
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-rounds", "caption": "First round $t$ with $\\kappa_t \\le 1.1$ against $\\kappa_0$, for the finite-sample loop (mean and sd over the runs) and for the exact dynamics."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+ax.errorbar(rows[:, 0], first_hits.mean(axis=1), yerr=first_hits.std(axis=1, ddof=1), fmt="o-",
+            label="finite-sample loop (mean ± sd, 5 runs)")
+ax.semilogx(rows[:, 0], rows[:, 1], "s--", label="exact dynamics")
+ax.set(xscale="log", xlabel=r"$\kappa_0$", ylabel=r"first $t$ with $\kappa_t \leq 1.1$", ylim=(0, 12))
+ax.set_xticks([3, 5, 10, 20, 40], labels=["3", "5", "10", "20", "40"])
+ax.set_xticks([], minor=True)
+ax.legend()
+plt.show()
+
 # %% [markdown]
 # Across $\kappa_0$ from {glue:text}`ch7_kappa0_lo` to {glue:text}`ch7_kappa0_hi` the loop
 # needs between {glue:text}`ch7_rounds_min` and {glue:text}`ch7_rounds_max` rounds (over
-# all 25 runs; a least-squares slope of {glue:text}`ch7_growth`, sd
+# all 25 runs, {numref}`fig-ch7-rounds`; a least-squares slope of {glue:text}`ch7_growth`, sd
 # {glue:text}`ch7_growth_sd`, rounds per unit of $\log\kappa_0$). That is consistent with
 # Corollary 5.7, which is an upper bound, and flatter than its $\log\kappa_0$ law: the
 # exact dynamics need only about $\log\log\kappa_0$ rounds
@@ -704,14 +721,6 @@ n_star = srlm.required_samples(0.05, 10.0, 200.0, 1.0)
 member = inst.policy(rng.integers(0, inst.M, inst.N))
 hard = {f: srlm.run_self_rewarding(member, BETA, f * n_star, rounds, rng, reps=6) for f, rounds in ((1, 5), (4, 3))}
 hard_small_beta = srlm.run_self_rewarding(member, 0.1, n_star, 2, rng, reps=6)
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-for f, tr in hard.items():
-    ax.plot(tr.confidence_failure.mean(axis=1), "o-", label=rf"$\beta = 1$, $n = {f}n^\ast$ per round")
-ax.plot(hard_small_beta.confidence_failure.mean(axis=1), "s--", label=r"$\beta = 0.1$, $n = n^\ast$")
-ax.axhline(0.05, color="grey", ls=":", label=r"target $\delta = 0.05$")
-ax.set(xlabel="rounds $T$", ylabel="confidence failure (mean of 6 runs)", title="hard instance of Theorem 4.1")
-ax.legend(fontsize=8)
-plt.show()
 assert np.all(hard[4].confidence_failure[1] > 0.05) and np.all(hard[1].confidence_failure[1] > 0.05)
 glue("ch7_hard_eps", f"{inst.eps:.2f}", display=False)
 glue_pm("ch7_hard_one_step", hard[4].confidence_failure[1], ".3f")
@@ -719,8 +728,18 @@ glue_pm("ch7_hard_four_rounds", hard[1].confidence_failure[4], ".3f")
 glue_pm("ch7_hard_small_beta", hard_small_beta.confidence_failure[1], ".3f")
 glue_pm("ch7_hard_correct", hard[1].correctness[-1], ".3f")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch7-hard-instance", "caption": "Confidence failure over rounds $T$ on the hard instance of Theorem 4.1 (mean over the runs), for two per-round sample sizes at $\\beta = 1$ and one at $\\beta = 0.1$, against the target $\\delta$."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for f, tr in hard.items():
+    ax.plot(tr.confidence_failure.mean(axis=1), "o-", label=rf"$\beta = 1$, $n = {f}n^\ast$ per round")
+ax.plot(hard_small_beta.confidence_failure.mean(axis=1), "s--", label=r"$\beta = 0.1$, $n = n^\ast$")
+ax.axhline(0.05, color="grey", ls=":", label=r"target $\delta = 0.05$")
+ax.set(xlabel="rounds $T$", ylabel="confidence failure (mean of 6 runs)", title="hard instance of Theorem 4.1")
+ax.legend()
+plt.show()
+
 # %% [markdown]
-# With $\beta = 1$ one step cannot succeed at any sample size: tempering $2/92$ by
+# With $\beta = 1$ one step cannot succeed at any sample size ({numref}`fig-ch7-hard-instance`): tempering $2/92$ by
 # $s = 2$ never reaches one half, so after one step with $4n^\ast$ samples the failure
 # rate is {glue:text}`ch7_hard_one_step` (sd {glue:text}`ch7_hard_one_step_sd`) — every
 # informative prompt fails (their mass is $\varepsilon =$ {glue:text}`ch7_hard_eps`).

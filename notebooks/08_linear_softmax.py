@@ -45,6 +45,7 @@ import srlm
 from srlm import assert_identity
 
 sp.init_printing(use_latex="mathjax")
+plt.style.use("../book/_static/srlm-book.mplstyle")
 rng = np.random.default_rng(20260208)
 
 
@@ -346,11 +347,14 @@ print("extremal instance, B = 1, M = 2: ratio at |theta - theta'| = 1e-1..1e-6: 
 # For $B = 1$, $M = 2$ the search reaches {glue:text}`ch8_adversarial` against
 # $1 + \tanh 1 =$ {glue:text}`ch8_lip_B1`; over all nine $(B, M)$ the largest shortfall is
 # {glue:text}`ch8_adv_gap_max` (the finite step $10^{-3}$), and at the extremal instance the gap
-# at step $10^{-6}$ is {glue:text}`ch8_extremal_gap_1e6`.
+# at step $10^{-6}$ is {glue:text}`ch8_extremal_gap_1e6`. {numref}`fig-ch8-lipschitz` shows the sharp
+# constant against $B$ for four values of $M$, with the search results and the paper's constant 2.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch8-lipschitz", "caption": "The sharp log-ratio Lipschitz constant $L_{B,M}$ against the radius $B$ for four numbers of responses $M$, with the best ratios the adversarial search found (crosses) and the paper's constant 2 (dashed)."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
 bs = np.linspace(0, 4, 200)
-fig, ax = plt.subplots(figsize=(6.2, 3.6))
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 for m_resp, color in ((2, "C0"), (3, "C1"), (5, "C2"), (1000, "C4")):
     ax.plot(bs[1:], [srlm.log_ratio_lipschitz_constant(b_, m_resp) for b_ in bs[1:]], color=color,
             label=f"$L_{{B,M}}$, $M = {m_resp}$")
@@ -359,7 +363,7 @@ for (radius, _), (found, _) in search.items():
 ax.axhline(2, color="grey", ls="--", lw=0.8, label="paper's constant 2")
 ax.set(xlabel="radius $B$", ylabel="Lipschitz constant", ylim=(0.9, 2.05),
        title="sharp log-ratio Lipschitz constant; x = adversarial search")
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
@@ -404,21 +408,17 @@ assert sp.limit((6 * Bs / eps_) / (1 + 4 * Bs / eps_), eps_, 0) == sp.Rational(3
 # %% [markdown]
 # **Numerical check.** Greedy packings of the unit ball ($d = 2, 3$; candidates uniform in the
 # ball) against both volume bounds; and the one-point cover of part 2: over random features and
-# parameters on the sphere $\|\theta\| = B$, the distance to the uniform policy stays below $2B$.
+# parameters on the sphere $\|\theta\| = B$, the distance to the uniform policy stays below $2B$
+# ({numref}`fig-ch8-packing`).
 
 # %%
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-for d_, color in ((2, "C0"), (3, "C1")):
+packings = {}
+for d_ in (2, 3):
     rs = np.array([0.8, 0.6, 0.4, 0.3, 0.2])
     sizes = [len(srlm.greedy_packing(d_, 1.0, rv, rng, candidates=4000 if d_ == 2 else 6000)) for rv in rs]
     bounds = [srlm.ball_net_size_bound(d_, 1.0, rv) for rv in rs]
     assert all(sz <= bd for sz, bd in zip(sizes, bounds, strict=True))
-    ax.loglog(1 / rs, sizes, "o-", color=color, label=f"greedy packing, $d = {d_}$")
-    ax.loglog(1 / rs, bounds, "--", color=color, label=f"$(1 + 2B/r)^{d_}$")
-    ax.loglog(1 / rs, (1 / rs) ** d_, ":", color=color, label=f"$(B/r)^{d_}$ (any net)")
-ax.set(xlabel="$B/r$ ($B = 1$)", ylabel="points", title="packings of the unit ball against the volume bounds")
-ax.legend(fontsize=7)
-plt.show()
+    packings[d_] = (sizes, bounds)
 worst_cover = 0.0
 for _ in range(200):
     f = srlm.random_unit_features(rng, 3, 4, 3)
@@ -428,6 +428,17 @@ for _ in range(200):
     worst_cover = max(worst_cover, dist0 / 2.0)
 assert worst_cover <= 2.0
 print(f"largest sup-distance to the uniform policy / B over 200 instances (B = 2): {worst_cover:.3f} <= 2")
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch8-packing", "caption": "Sizes of greedy packings of the unit ball in $d = 2$ and $d = 3$ against $B/r$, between the volume bounds $(1 + 2B/r)^d$ (dashed) and $(B/r)^d$ (dotted)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for d_, color in ((2, "C0"), (3, "C1")):
+    sizes_d, bounds_d = packings[d_]
+    ax.loglog(1 / rs, sizes_d, "o-", color=color, label=f"greedy packing, $d = {d_}$")
+    ax.loglog(1 / rs, bounds_d, "--", color=color, label=f"$(1 + 2B/r)^{d_}$")
+    ax.loglog(1 / rs, (1 / rs) ** d_, ":", color=color, label=f"$(B/r)^{d_}$ (any net)")
+ax.set(xlabel="$B/r$ ($B = 1$)", ylabel="points", title="packings of the unit ball against the volume bounds")
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # ## The clipped square loss between close policies
@@ -572,20 +583,24 @@ for j, d_ in enumerate(dims):
 rows = np.array(rows)
 slope_d = np.polyfit(np.log(rows[:, 0]), np.log(rows[:, 1]), 1)[0]
 slopes_seed = np.array([np.polyfit(np.log(rows[:, 0]), np.log(per_seed[k]), 1)[0] for k in range(n_seeds)])
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-ax.errorbar(rows[:, 0], rows[:, 1], yerr=2 * rows[:, 2], fmt="o", label="Monte Carlo (±2 s.e.)")
-ax.plot(rows[:, 0], sigma**2 * rows[:, 0] / n_tri, "--", label=r"$\sigma^2 d / n$")
-ax.set(xscale="log", yscale="log", xlabel="feature dimension $d$", ylabel="in-sample excess risk",
-       title=rf"one round, $n = {n_tri}$, noisy judge $\sigma = {sigma:g}$")
-ax.legend()
-plt.show()
 glue("ch8_slope_d", f"{slope_d:.2f}", display=False)
 glue("ch8_slope_d_range", f"{slopes_seed.min():.2f}–{slopes_seed.max():.2f}", display=False)
 print(f"log-log slope: pooled {slope_d:.2f}; per seed " + ", ".join(f"{v:.2f}" for v in slopes_seed))
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch8-excess-risk", "caption": "In-sample excess risk of one round of the linear ERM with a noisy judge against the feature dimension $d$ (Monte Carlo, two standard errors), with the exact expectation $\\sigma^2 d/n$ (dashed)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+ax.errorbar(rows[:, 0], rows[:, 1], yerr=2 * rows[:, 2], fmt="o", label="Monte Carlo (±2 s.e.)")
+ax.plot(rows[:, 0], sigma**2 * rows[:, 0] / n_tri, "--", label=r"$\sigma^2 d / n$")
+ax.set(xscale="log", yscale="log", xlabel="feature dimension $d$", ylabel="in-sample excess risk",
+       title=rf"one round, $n = {n_tri}$, noisy judge $\sigma = {sigma:g}$")
+ax.set_xticks(list(dims), labels=[str(d_) for d_ in dims])
+ax.set_xticks([], minor=True)
+ax.legend()
+plt.show()
+
 # %% [markdown]
-# The excess risk grows linearly in $d$ (fitted log-log slope {glue:text}`ch8_slope_d`; per seed
-# {glue:text}`ch8_slope_d_range`),
+# The excess risk grows linearly in $d$ ({numref}`fig-ch8-excess-risk`; fitted log-log slope
+# {glue:text}`ch8_slope_d`; per seed {glue:text}`ch8_slope_d_range`),
 # matching $\sigma^2 d/n$ at every dimension within five standard errors; its square root,
 # the $\sqrt{d/n}$ that enters {prf:ref}`thm-linear-main`, replaces $\sqrt{\log|\Pi|/n}$.
 #

@@ -45,6 +45,7 @@ from srlm import assert_identity
 from srlm.text import corpus_sha256, docstring_corpus, hashed_ngram_features
 
 sp.init_printing(use_latex="mathjax")
+plt.style.use("../book/_static/srlm-book.mplstyle")
 rng = np.random.default_rng(20260209)
 
 # %% [markdown]
@@ -420,7 +421,7 @@ print(f"flat spectrum: upper bound attained; spikes 1e8 and 1e-8 times r/B^2: ra
 # %% [markdown]
 # ## What λ = 1/n buys under each regime
 #
-# The figure shows $d_{\mathrm{eff}}(1/n)$ against $n$ for the three regimes in ambient dimension
+# {numref}`fig-ch9-regimes` shows $d_{\mathrm{eff}}(1/n)$ against $n$ for the three regimes in ambient dimension
 # $d = 4\,000$, with the bounds of Lemma G.4 dashed.
 
 # %%
@@ -434,16 +435,20 @@ spectra = {
     ),
     "8 spikes + tail": (spiked, lambda n_: srlm.spiked_bound(spiked, 8, 1 / n_)),
 }
-fig, ax = plt.subplots(figsize=(6.4, 4))
+glue("ch9_deff_exp_1e8", f"{srlm.effective_dimension(spectra[r'exponential $e^{-i/2}$'][0], 1e-8):.1f}", display=False)
+glue("ch9_deff_poly_1e8", f"{srlm.effective_dimension(spectra[r'polynomial $i^{-2}$'][0], 1e-8):.0f}", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch9-regimes", "caption": "The effective dimension $d_{\\mathrm{eff}}(1/n)$ against $n$ for an exponential, a polynomial and a spiked spectrum (solid), with the bounds of Lemma G.4 (dashed) and the ambient dimension (dotted)."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
 for (label, (spec, bound)), color in zip(spectra.items(), ("C0", "C1", "C2"), strict=True):
     ax.loglog(ns, srlm.effective_dimension(spec, 1 / ns), color=color, label=label)
     ax.loglog(ns, [min(bound(n_), 4000) for n_ in ns], "--", color=color, lw=0.9)
 ax.axhline(4000, color="grey", lw=0.7, ls=":")
 ax.set(xlabel="samples $n$ ($\\lambda = 1/n$)", ylabel=r"$d_{\mathrm{eff}}(1/n)$", title="ambient $d = 4000$ (dotted)")
-ax.legend(fontsize=8)
+ax.legend()
 plt.show()
-glue("ch9_deff_exp_1e8", f"{srlm.effective_dimension(spectra[r'exponential $e^{-i/2}$'][0], 1e-8):.1f}", display=False)
-glue("ch9_deff_poly_1e8", f"{srlm.effective_dimension(spectra[r'polynomial $i^{-2}$'][0], 1e-8):.0f}", display=False)
 
 # %% [markdown]
 # At $n = 10^8$ the exponential spectrum has $d_{\mathrm{eff}} =$ {glue:text}`ch9_deff_exp_1e8`
@@ -507,23 +512,6 @@ for n_show in (1e2, 1e3, 1e4, 1e6):
     print(f"n = {n_show:8.0e}: exact d_eff {srlm.effective_dimension(spec, 1 / n_show):6.1f}; best polynomial "
           f"envelope {bp:6.1f} (alpha {ab:.3g}); best exponential {be:6.1f} (c {cb:.3g}); best spiked "
           f"{srlm.best_spiked_bound(spec, 1 / n_show)[0]:6.1f}; d = {d_amb}")
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 3.8))
-ii = np.arange(1, d_amb + 1)
-ax1.loglog(ii, spec, ".", ms=3, label="spectrum")
-_, a_show, _, _ = best_envelope_bounds(1e-2)
-ax1.loglog(ii, srlm.polynomial_envelope(spec, a_show) * ii**-a_show, "-", lw=1,
-           label=rf"best envelope at $n = 10^2$: $C i^{{-{a_show:.2f}}}$")
-ax1.set(xlabel="index $i$", ylabel=r"$\lambda_i$", title="spectrum of sympy-docstring trigram features")
-ax1.legend(fontsize=8)
-ax2.loglog(ns_real, rows[:, 5], "k", label=r"exact $d_{\mathrm{eff}}(1/n)$")
-ax2.loglog(ns_real, rows[:, 0], "--", label=r"best over $\alpha > 1$ (G.4(B))")
-ax2.loglog(ns_real, rows[:, 2], "--", label=r"best over $c$ (G.4(A))")
-ax2.loglog(ns_real, rows[:, 4], ":", label="best spike + tail (G.4(C))")
-ax2.axhline(d_amb, color="grey", ls=":", lw=0.7)
-ax2.set(xlabel="$n$", ylabel="dimension", title=f"bounds on $d_{{\\mathrm{{eff}}}}(1/n)$, $d = {d_amb}$")
-ax2.legend(fontsize=7)
-fig.tight_layout()
-plt.show()
 glue("ch9_alpha_hat", f"{alpha_hat:.2f}", display=False)
 glue("ch9_n_docs", f"{len(corpus)}", display=False)
 glue("ch9_deff_real_1e4", f"{srlm.effective_dimension(spec, 1e-4):.0f}", display=False)
@@ -540,9 +528,29 @@ glue("ch9_useless_poly_n", f"{useless_poly:.1e}", display=False)
 glue("ch9_useless_exp_n", f"{useless_exp:.1e}", display=False)
 glue("ch9_cert_n", f"{n_cert:.3g}", display=False)
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch9-real-spectrum", "caption": "Left: the covariance spectrum of the hashed trigram features of the sympy docstrings, with the best polynomial envelope at $n = 10^2$. Right: the exact $d_{\\mathrm{eff}}(1/n)$ against the best envelope and spike-plus-tail bounds of Lemma G.4, and the ambient dimension $d$ (dotted)."}}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+ii = np.arange(1, d_amb + 1)
+ax1.loglog(ii, spec, ".", ms=3, label="spectrum")
+_, a_show, _, _ = best_envelope_bounds(1e-2)
+ax1.loglog(ii, srlm.polynomial_envelope(spec, a_show) * ii**-a_show, "-", lw=1,
+           label=rf"best envelope at $n = 10^2$: $C i^{{-{a_show:.2f}}}$")
+ax1.set(xlabel="index $i$", ylabel=r"$\lambda_i$", title="spectrum of sympy-docstring trigram features")
+ax1.legend()
+ax2.loglog(ns_real, rows[:, 5], "k", label=r"exact $d_{\mathrm{eff}}(1/n)$")
+ax2.loglog(ns_real, rows[:, 0], "--", label=r"best over $\alpha > 1$ (G.4(B))")
+ax2.loglog(ns_real, rows[:, 2], "--", label=r"best over $c$ (G.4(A))")
+ax2.loglog(ns_real, rows[:, 4], ":", label="best spike + tail (G.4(C))")
+ax2.axhline(d_amb, color="grey", ls=":", lw=0.7)
+ax2.set(xlabel="$n$", ylabel="dimension", title=f"bounds on $d_{{\\mathrm{{eff}}}}(1/n)$, $d = {d_amb}$")
+ax2.legend()
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
-# Over {glue:text}`ch9_n_docs` docstrings the spectrum decays slowly (a least-squares slope of
-# {glue:text}`ch9_alpha_hat` on log–log axes — a description, not the assumption). With the best envelope:
+# Over {glue:text}`ch9_n_docs` docstrings the spectrum decays slowly ({numref}`fig-ch9-real-spectrum`, left; a
+# least-squares slope of {glue:text}`ch9_alpha_hat` on log–log axes — a description, not the assumption). With the
+# best envelope (right):
 #
 # - at $n = 10^2$ the exact $d_{\mathrm{eff}}(1/n)$ is {glue:text}`ch9_deff_real_1e2`; the best polynomial
 #   envelope ($\alpha =$ {glue:text}`ch9_best_poly_alpha_1e2`) gives {glue:text}`ch9_best_poly_1e2`, the best

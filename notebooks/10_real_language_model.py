@@ -42,6 +42,7 @@ from srlm.ngram import NGramModel, normalise_text
 from srlm.text import corpus_sha256, docstring_corpus
 
 SEEDS, LOOP_SEEDS, LOOP_NS, N_PROMPTS = range(10), range(5), (125, 500, 2000), 300
+plt.style.use("../book/_static/srlm-book.mplstyle")
 
 # %% [markdown]
 # ## Corpus, model and prompt law
@@ -147,17 +148,6 @@ boot = np.random.default_rng(12345)
 ci = np.array([np.percentile(inv_conf[init[s]][boot.integers(0, N_PROMPTS, (2000, N_PROMPTS))].mean(axis=1),
                              [2.5, 97.5]) for s in SEEDS])
 covered = int(np.sum((ci[:, 0] <= kappa0) & (kappa0 <= ci[:, 1])))
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
-ax1.hist(np.log10(inv_conf[support]), bins=30, weights=law[support])
-ax1.set(xlabel=r"$\log_{10} 1/\pi(\hat y \mid x)$", ylabel="prompt-law mass",
-        title="per-prompt inverse mode probability")
-ax2.errorbar(list(SEEDS), kappa0_sets, yerr=[kappa0_sets - ci[:, 0], ci[:, 1] - kappa0_sets], fmt="o", capsize=3,
-             label="prompt set (95% bootstrap)")
-ax2.axhline(kappa0, color="k", lw=1, label="exact under the prompt law")
-ax2.set(xlabel="seed", ylabel=r"$\kappa_0$", title="300-prompt estimates of $\\kappa_0$")
-ax2.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 glue("ch10_kappa0", f"{kappa0:.4g}", display=False)
 glue("ch10_kappa0_min", f"{kappa0_sets.min():.4g}", display=False)
 glue("ch10_kappa0_max", f"{kappa0_sets.max():.4g}", display=False)
@@ -169,12 +159,28 @@ print(f"kappa_0: exact {kappa0:.4g}; prompt sets {kappa0_sets.min():.4g}-{kappa0
       f"(mean {kappa0_sets.mean():.4g}, sd {kappa0_sets.std(ddof=1):.3g}); "
       f"{covered}/{len(SEEDS)} bootstrap intervals contain the exact value")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch10-kappa0", "caption": "Left: the distribution of the inverse mode probability $1/\\pi(\\hat y \\mid x)$ under the prompt law. Right: the estimate of $\\kappa_0$ from each prompt set with its bootstrap interval, against the exact value under the prompt law."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+ax1.hist(np.log10(inv_conf[support]), bins=30, weights=law[support])
+ax1.set(xlabel=r"$\log_{10} 1/\pi(\hat y \mid x)$", ylabel="prompt-law mass",
+        title="per-prompt inverse mode probability")
+ax2.errorbar(list(SEEDS), kappa0_sets, yerr=[kappa0_sets - ci[:, 0], ci[:, 1] - kappa0_sets], fmt="o", capsize=3,
+             label="prompt set (95% bootstrap)")
+ax2.axhline(kappa0, color="k", lw=1, label="exact under the prompt law")
+ax2.set(xlabel="seed", ylabel=r"$\kappa_0$", title="300-prompt estimates of $\\kappa_0$")
+ax2.margins(y=0.3)  # room for the legend above the intervals
+ax2.legend(loc="upper right")
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
 # The exact condition number of the trained model under the prompt law is
 # $\kappa_0 =$ {glue:text}`ch10_kappa0`; the ten 300-prompt estimates range from
 # {glue:text}`ch10_kappa0_min` to {glue:text}`ch10_kappa0_max` (seed 0: 95% bootstrap interval
 # {glue:text}`ch10_kappa0_ci0`; {glue:text}`ch10_kappa0_covered` of the ten intervals contain the
-# exact value). The median of $1/\pi(\hat y)$ is {glue:text}`ch10_median_inv`, and the most
+# exact value; {numref}`fig-ch10-kappa0`). The median of $1/\pi(\hat y)$ is {glue:text}`ch10_median_inv`, and the most
 # confident state's mode has probability only {glue:text}`ch10_max_mode_p`.
 #
 # ## Margin γ and minimum confidence μ of a real model
@@ -193,17 +199,6 @@ print(f"kappa_0: exact {kappa0:.4g}; prompt sets {kappa0_sets.min():.4g}-{kappa0
 gamma_min, mu_min = float(gamma[support].min()), float(mu[support].min())
 gamma_sets = np.array([gamma[init[s]].min() for s in SEEDS])
 mu_sets = np.array([mu[init[s]].min() for s in SEEDS])
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
-ax1.hist(np.log10(gamma[support]), bins=30, weights=law[support])
-ax1.axvline(np.log10(gamma_min), color="k", ls="--", lw=1, label=r"min over the support $= \gamma$")
-ax1.set(xlabel=r"$\log_{10}\gamma(x)$", ylabel="prompt-law mass", title="margin of the mode")
-ax2.hist(np.log10(mu[support]), bins=30, weights=law[support])
-ax2.axvline(np.log10(mu_min), color="k", ls="--", lw=1, label=r"min over the support $= \mu$")
-ax2.set(xlabel=r"$\log_{10}\mu(x)$", title="mode probability")
-ax1.legend(fontsize=8)
-ax2.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 for key, val in (("gamma_min", gamma_min), ("mu_min", mu_min), ("gamma_median", wquantile(gamma, 0.5)),
                  ("mu_median", wquantile(mu, 0.5)), ("gamma_p10", wquantile(gamma, 0.1)),
                  ("gamma_sets_min", gamma_sets.min()), ("gamma_sets_max", gamma_sets.max()),
@@ -214,11 +209,26 @@ print(f"gamma: min over the support {gamma_min:.3g}, 10% quantile {wquantile(gam
 print(f"mu:    min over the support {mu_min:.3g}, median {wquantile(mu, 0.5):.3g}, max {mu[support].max():.3g}; "
       f"per prompt set (min) {mu_sets.min():.2g}-{mu_sets.max():.2g}")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch10-margin", "caption": "Distributions under the prompt law of the margin $\\gamma(x)$ (left) and of the mode probability $\\mu(x)$ (right), with their minima over the support (dashed)."}}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+ax1.hist(np.log10(gamma[support]), bins=30, weights=law[support])
+ax1.axvline(np.log10(gamma_min), color="k", ls="--", lw=1, label=r"min over the support $= \gamma$")
+ax1.set(xlabel=r"$\log_{10}\gamma(x)$", ylabel="prompt-law mass", title="margin of the mode")
+ax2.hist(np.log10(mu[support]), bins=30, weights=law[support])
+ax2.axvline(np.log10(mu_min), color="k", ls="--", lw=1, label=r"min over the support $= \mu$")
+ax2.set(xlabel=r"$\log_{10}\mu(x)$", title="mode probability")
+ax1.margins(y=0.15)  # room for the legends above the histograms
+ax2.margins(y=0.15)
+ax1.legend(loc="upper left")
+ax2.legend(loc="upper right")
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
 # The margin is $\gamma =$ {glue:text}`ch10_gamma_min` (median prompt {glue:text}`ch10_gamma_median`,
 # 10% of the prompt mass below {glue:text}`ch10_gamma_p10`) and the minimum confidence is
-# $\mu =$ {glue:text}`ch10_mu_min` (median {glue:text}`ch10_mu_median`). A 300-prompt set sees
-# minima between {glue:text}`ch10_gamma_sets_min` and {glue:text}`ch10_gamma_sets_max` for $\gamma$
+# $\mu =$ {glue:text}`ch10_mu_min` (median {glue:text}`ch10_mu_median`; {numref}`fig-ch10-margin`). A
+# 300-prompt set sees minima between {glue:text}`ch10_gamma_sets_min` and {glue:text}`ch10_gamma_sets_max` for $\gamma$
 # and between {glue:text}`ch10_mu_sets_min` and {glue:text}`ch10_mu_sets_max` for $\mu$: the minimum
 # is a property of rare prompts, so a sample estimates it poorly.
 #
@@ -312,17 +322,6 @@ for b in betas:
     dyn[b] = np.array(rows)
     kappa_t_sets[b] = np.array([[r[init[s]].mean() for r in inv_rows] for s in SEEDS])
     assert np.all(np.diff(dyn[b][:, 0]) < 0)  # kappa falls
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-for b in betas:
-    axes[0].semilogy(dyn[b][:, 0] - 1, "o-", ms=3, label=rf"$\beta = {b}$")
-    axes[1].plot(dyn[b][:, 1], "o-", ms=3)
-    axes[2].plot(dyn[b][:, 2], "o-", ms=3)
-axes[0].set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title="condition number (prompt law)")
-axes[1].set(xlabel="round $t$", ylabel="greedy = mode", title="greedy finds the mode", ylim=(0, 1.05))
-axes[2].set(xlabel="round $t$", ylabel=r"mean $\pi_t(\hat y|x)$", title="mode probability", ylim=(0, 1.05))
-axes[0].legend()
-fig.tight_layout()
-plt.show()
 first_all_greedy = {b: int(np.argmax(dyn[b][:, 1] >= 1 - 1e-12)) if np.any(dyn[b][:, 1] >= 1 - 1e-12) else None
                     for b in betas}
 glue("ch10_kappa1_beta1", f"{dyn[1.0][1, 0]:.3g}", display=False)
@@ -337,6 +336,19 @@ print(f"beta = 1: kappa_1 = {dyn[1.0][1, 0]:.3g} (prompt sets {kappa_t_sets[1.0]
       f"{kappa_t_sets[1.0][:, 1].max():.3g}), kappa_3 = {dyn[1.0][3, 0]:.3g}; greedy exact on every state "
       f"of the support from round {first_all_greedy[1.0]}; every mode above 1/2 from round {above_half_T}")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch10-exact-dynamics", "caption": "The exact self-rewarding dynamics for three values of $\\beta$, under the prompt law: $\\kappa_t - 1$ (left), the share of prompts on which greedy decoding returns the mode (middle), and the mean mode probability (right)."}}
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.7))
+for b in betas:
+    axes[0].semilogy(dyn[b][:, 0] - 1, "o-", ms=3, label=rf"$\beta = {b}$")
+    axes[1].plot(dyn[b][:, 1], "o-", ms=3)
+    axes[2].plot(dyn[b][:, 2], "o-", ms=3)
+axes[0].set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title="condition number (prompt law)")
+axes[1].set(xlabel="round $t$", ylabel="greedy = mode", title="greedy finds the mode", ylim=(0, 1.05))
+axes[2].set(xlabel="round $t$", ylabel=r"mean $\pi_t(\hat y|x)$", title="mode probability", ylim=(0, 1.05))
+axes[0].legend()
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
 # With $\beta = 1$ one exact step takes $\kappa$ from {glue:text}`ch10_kappa0` to
 # {glue:text}`ch10_kappa1_beta1` (prompt sets: {glue:text}`ch10_kappa1_beta1_range`), three steps to
@@ -344,7 +356,8 @@ print(f"beta = 1: kappa_1 = {dyn[1.0][1, 0]:.3g} (prompt sets {kappa_t_sets[1.0]
 # returns the mode on every state the prompt law can produce; from round {glue:text}`ch10_half_T_beta1`
 # on, every mode has probability above one half. The mode itself never changes (in the
 # population limit self-rewarding only sharpens) and the margin grows as $s^t\gamma$: the exact
-# iteration turns a model on which greedy decoding is unreliable into one on which it is exact.
+# iteration turns a model on which greedy decoding is unreliable into one on which it is exact
+# ({numref}`fig-ch10-exact-dynamics`).
 #
 # ## The finite-sample loop
 #
@@ -353,7 +366,7 @@ print(f"beta = 1: kappa_1 = {dyn[1.0][1, 0]:.3g} (prompt sets {kappa_t_sets[1.0]
 # noise), free transition log-ratios fitted by minimum-norm least squares (LSQR), renormalised by
 # the backward recursion. $\beta = 1$, six rounds, three sample sizes, prompt sets and sampling
 # seeds 0–4 (the only part not run for all ten prompt sets: its least-squares fits dominate the
-# chapter's run time). Plotted: the mean over seeds, with the range as a band.
+# chapter's run time). {numref}`fig-ch10-loop` shows the mean over seeds, with the range as a band.
 
 # %%
 loop = {}
@@ -367,19 +380,6 @@ for n in LOOP_NS:
             pol = pol.dpo_step(init[s], n, 1.0, g)
         runs.append(rows)
     loop[n] = np.array(runs)  # (seed, round, [kappa, same mode])
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-for (n, runs), col in zip(loop.items(), ("C0", "C1", "C2"), strict=True):
-    for ax, j, f in ((ax1, 0, lambda x: x - 1), (ax2, 1, lambda x: x)):
-        ax.plot(f(runs[:, :, j].mean(axis=0)), "o-", ms=3, color=col, label=f"$n = {n}$")
-        ax.fill_between(range(7), f(runs[:, :, j].min(axis=0)), f(runs[:, :, j].max(axis=0)), color=col, alpha=0.2)
-ax1.plot(dyn[1.0][:7, 0] - 1, "k--", lw=1, label="exact (prompt law)")
-ax1.set_yscale("log")
-ax1.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"finite-sample loop, $\beta = 1$")
-ax2.set(xlabel="round $t$", ylabel=r"$P_x[\hat y_t = \hat y_0]$", title="is the mode still the base mode?",
-        ylim=(0, 1.05))
-ax1.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 assert all(np.all(runs[:, -1, 0] < runs[:, 0, 0]) for runs in loop.values())
 for n, runs in loop.items():
     k6, c6 = runs[:, -1, 0], runs[:, -1, 1]
@@ -389,6 +389,21 @@ for n, runs in loop.items():
     glue(f"ch10_loop_correct_n{n}_range", f"{c6.min():.0%}–{c6.max():.0%}", display=False)
     print(f"n = {n:5d}: kappa_6 {k6.mean():.3g} (seeds {k6.min():.3g}-{k6.max():.3g}); "
           f"base mode kept on {c6.mean():.0%} (seeds {c6.min():.0%}-{c6.max():.0%})")
+
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch10-loop", "caption": "The finite-sample loop with $\\beta = 1$ for three sample sizes $n$: $\\kappa_t - 1$ against the exact dynamics (left, dashed) and the share of prompts whose mode is still the base mode (right); lines are means over the seeds, bands their range."}}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
+for (n, runs), col in zip(loop.items(), ("C0", "C1", "C2"), strict=True):
+    for ax, j, f in ((ax1, 0, lambda x: x - 1), (ax2, 1, lambda x: x)):
+        ax.plot(f(runs[:, :, j].mean(axis=0)), "o-", ms=3, color=col, label=f"$n = {n}$")
+        ax.fill_between(range(7), f(runs[:, :, j].min(axis=0)), f(runs[:, :, j].max(axis=0)), color=col, alpha=0.2)
+ax1.plot(dyn[1.0][:7, 0] - 1, "k--", lw=1, label="exact (prompt law)")
+ax1.set_yscale("log")
+ax1.set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"finite-sample loop, $\beta = 1$")
+ax2.set(xlabel="round $t$", ylabel=r"$P_x[\hat y_t = \hat y_0]$", title="is the mode still the base mode?",
+        ylim=(0, 1.05))
+ax1.legend()
+fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # After six rounds $\kappa$ is {glue:text}`ch10_loop_kappa_n125` ($n = 125$; seeds

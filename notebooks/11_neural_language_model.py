@@ -58,6 +58,7 @@ from srlm.text import corpus_sha256, docstring_corpus
 SEEDS = range(5)
 P, L_BASE, L_LOOP, HIDDEN = 24, 8, 3, 64  # prompt length, response lengths, hidden units
 N_BASE, N_LOOP_PROMPTS = 200, 32  # prompts per seed: base-model statistics, self-rewarding loop
+plt.style.use("../book/_static/srlm-book.mplstyle")
 BETA, ROUNDS, N_PAIRS, STEPS, LR = 1.0, 4, 128, 20, 0.03  # the loop: n pairs per round, gradient steps, rate
 SWEEP_NS, SWEEP_MARKS = (32, 128, 512), (0, 5, 20)
 WEIGHTS = pathlib.Path("data") / "gru_sympy.npy"
@@ -219,18 +220,22 @@ for j in range(3):
     print(f"  ...{vocab.decode(b0['ctx'][j][-16:])!r:>20} -> mode {vocab.decode(b0['mode'][j])!r} "
           f"(p = {b0['mu'][j]:.3g}, margin {b0['gamma'][j]:.3g})")
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch11-base", "caption": "Histograms over the prompts of each seed's GRU of the inverse mode probability (left, with the trigram model in grey), the margin of the mode (middle) and the number of prefixes the exact search expanded (right)."}}
+# the caption metadata in this file's figure-cell headers is one line each (jupytext), hence:
+# ruff: noqa: E501
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.7))
 for s in SEEDS:
-    axes[0].hist(np.log10(1 / base[s]["mu"]), bins=25, histtype="step", label=f"GRU seed {s}")
+    axes[0].hist(np.log10(1 / base[s]["mu"]), bins=25, histtype="step", label=f"seed {s}")
     axes[1].hist(np.log10(base[s]["gamma"]), bins=25, histtype="step")
     axes[2].hist(np.log10(base[s]["exp"]), bins=25, histtype="step")
 axes[0].hist(np.log10(1 / np.concatenate([base[s]["tri_mu"] for s in SEEDS])), bins=25, color="0.7",
-             density=False, weights=np.full(len(SEEDS) * N_BASE, 1 / len(SEEDS)), label="trigram (per seed)")
+             density=False, weights=np.full(len(SEEDS) * N_BASE, 1 / len(SEEDS)), label="trigram")
 axes[0].set(xlabel=r"$\log_{10} 1/\pi(\hat y \mid x)$", ylabel="prompts",
             title=f"inverse mode probability, L = {L_BASE}")
 axes[1].set(xlabel=r"$\log_{10}\gamma(x)$", title="margin of the mode")
 axes[2].set(xlabel=r"$\log_{10}$ prefixes expanded", title="work of the exact search")
-axes[0].legend(fontsize=7)
+axes[0].margins(y=0.6)  # room for the legend above the histograms
+axes[0].legend(ncol=2, loc="upper left")
 fig.tight_layout()
 plt.show()
 
@@ -245,7 +250,8 @@ plt.show()
 # $\gamma =$ {glue:text}`ch11_gamma_min` ({glue:text}`ch11_gamma_min_range`), and the minimum
 # confidence is $\mu =$ {glue:text}`ch11_mu_min` ({glue:text}`ch11_mu_min_range`; median
 # {glue:text}`ch11_mu_med`). The search never needed more than {glue:text}`ch11_exp_max_range`
-# expansions (largest per seed) where enumeration would score {glue:text}`ch11_space` responses.
+# expansions (largest per seed) where enumeration would score {glue:text}`ch11_space` responses
+# ({numref}`fig-ch11-base`).
 #
 # A better language model is a better-conditioned policy here — but still far from the regime of the
 # theorems: most modes are below one half, so greedy decoding is not guaranteed to find them, and it
@@ -371,35 +377,6 @@ for s in SEEDS:
             lp_prev = lp
             pol = neural.dpo_step(pol, None, N_PAIRS, BETA, rng, steps=STEPS, learning_rate=LR, optimizer="gd").policy
 
-fig, axes = plt.subplots(1, 4, figsize=(15, 3.5))
-r_ = np.arange(ROUNDS + 1)
-
-
-def band(ax, key, f=lambda x: x, **kw):
-    v = f(trace[key])
-    ax.plot(r_, v.mean(axis=0), marker="o", ms=3, **kw)
-    ax.fill_between(r_, v.min(axis=0), v.max(axis=0), alpha=0.2, color=kw.get("color"))
-
-
-band(axes[0], "kappa", lambda x: x - 1, color="C0", label="GRU, DPO by gradient descent")
-band(axes[0], "kappa_exact", lambda x: x - 1, color="k", ls="--", label=r"exact $\pi_0^{2^t}/Z$ (same GRU)")
-band(axes[0], "kappa_tri", lambda x: x - 1, color="C2", ls=":", label="trigram, exact step")
-axes[0].set_yscale("log")
-axes[0].set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"condition number, $\beta = 1$")
-axes[0].legend(fontsize=7)
-band(axes[1], "fail", color="C1")
-axes[1].set(xlabel="round $t$", ylabel=r"$P_x[\pi_t(\hat y_t|x) \leq 1/2]$", title="confidence failure", ylim=(0, 1.05))
-band(axes[2], "correct", color="C3")
-axes[2].set(xlabel="round $t$", ylabel=r"$P_x[\hat y_t = \hat y_0]$", title="base mode kept", ylim=(0, 1.05))
-band(axes[3], "gamma_med", color="C4", label=r"median $\gamma_t(x)$")
-band(axes[3], "gamma_min", color="C5", label=r"min $\gamma_t(x)$")
-axes[3].plot(r_, np.median(trace["gamma_med"][:, :1]) * s_exp**r_, "k--", lw=1, label=r"exact: $2^t\gamma_0$")
-axes[3].set_yscale("log")
-axes[3].set(xlabel="round $t$", title="margin")
-axes[3].legend(fontsize=7)
-fig.tight_layout()
-plt.show()
-
 for key in ("kappa", "kappa_exact", "kappa_tri"):
     for t in range(ROUNDS + 1):
         v = trace[key][:, t]
@@ -430,9 +407,41 @@ for key in rows:
     print(f"{key:>12}: " + "  ".join(f"t={t}: {trace[key][:, t].mean():.3g} [{trace[key][:, t].min():.3g}, "
                                       f"{trace[key][:, t].max():.3g}]" for t in range(ROUNDS + 1)))
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch11-loop", "caption": "The self-rewarding loop on the GRU, $\\beta = 1$: $\\kappa_t - 1$ against the exact dynamics of the same GRU and of the trigram model, the confidence failure, the share of prompts whose mode is the base mode, and the median and smallest margins against the exact doubling (lines: means over seeds; bands: their range)."}}
+fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.6))
+axes = axes.ravel()
+r_ = np.arange(ROUNDS + 1)
+
+
+def band(ax, key, f=lambda x: x, **kw):
+    v = f(trace[key])
+    ax.plot(r_, v.mean(axis=0), marker="o", ms=3, **kw)
+    ax.fill_between(r_, v.min(axis=0), v.max(axis=0), alpha=0.2, color=kw.get("color"))
+
+
+band(axes[0], "kappa", lambda x: x - 1, color="C0", label="GRU, DPO by gradient descent")
+band(axes[0], "kappa_exact", lambda x: x - 1, color="k", ls="--", label=r"exact $\pi_0^{2^t}/Z$ (same GRU)")
+band(axes[0], "kappa_tri", lambda x: x - 1, color="C2", ls=":", label="trigram, exact step")
+axes[0].set_yscale("log")
+axes[0].set(xlabel="round $t$", ylabel=r"$\kappa_t - 1$", title=r"condition number, $\beta = 1$")
+axes[0].margins(y=0.3)  # room for the legend
+axes[0].legend(loc="upper right")
+band(axes[1], "fail", color="C1")
+axes[1].set(xlabel="round $t$", ylabel=r"$P_x[\pi_t(\hat y_t|x) \leq 1/2]$", title="confidence failure", ylim=(0, 1.05))
+band(axes[2], "correct", color="C3")
+axes[2].set(xlabel="round $t$", ylabel=r"$P_x[\hat y_t = \hat y_0]$", title="base mode kept", ylim=(0, 1.05))
+band(axes[3], "gamma_med", color="C4", label=r"median $\gamma_t(x)$")
+band(axes[3], "gamma_min", color="C5", label=r"min $\gamma_t(x)$")
+axes[3].plot(r_, np.median(trace["gamma_med"][:, :1]) * s_exp**r_, "k--", lw=1, label=r"exact: $2^t\gamma_0$")
+axes[3].set_yscale("log")
+axes[3].set(xlabel="round $t$", title="margin")
+axes[3].legend()
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
-# **κ contracts, more slowly than the exact step.** Over five seeds, the loop takes $\kappa$ from
-# {glue:text}`ch11_kappa_0` ({glue:text}`ch11_kappa_0_range`) to {glue:text}`ch11_kappa_1`
+# **κ contracts, more slowly than the exact step** ({numref}`fig-ch11-loop`). Over five seeds, the loop
+# takes $\kappa$ from {glue:text}`ch11_kappa_0` ({glue:text}`ch11_kappa_0_range`) to {glue:text}`ch11_kappa_1`
 # ({glue:text}`ch11_kappa_1_range`) in one round and to {glue:text}`ch11_kappa_4`
 # ({glue:text}`ch11_kappa_4_range`) after four — it falls in every round for every seed (asserted). The
 # exact step applied to the same base models gives {glue:text}`ch11_kappa_exact_1`
@@ -487,15 +496,6 @@ for s in SEEDS:
             sweep[a, s, c] = np.mean(np.sum(np.exp(lp) * (lp - target), axis=1))
         sweep_kept[a, s] = np.mean(np.argmax(lp, axis=1) == np.argmax(lp0, axis=1))
         sweep_kappa[a, s] = np.mean(np.exp(-lp.max(axis=1)))
-fig, ax = plt.subplots(figsize=(6, 3.6))
-for a, n in enumerate(SWEEP_NS):
-    ax.plot(SWEEP_MARKS, sweep[a].mean(axis=0), "o-", ms=3, label=f"$n = {n}$")
-    ax.fill_between(SWEEP_MARKS, sweep[a].min(axis=0), sweep[a].max(axis=0), alpha=0.2)
-ax.set(xlabel="gradient steps on the DPO loss", ylabel=r"$\mathrm{KL}(\pi_1 \| \pi_0^2/Z)$ (nats, mean over prompts)",
-       title="gradient-trained step vs the exact step")
-ax.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 assert np.allclose(sweep[:, :, 0], sweep[0, :, 0])  # zero steps: pi_1 = pi_0 whatever n
 # more pairs: a smaller kappa_1 and more modes kept; n = 512 ends closer to the exact step than standing
 # still, n = 32 farther
@@ -516,8 +516,19 @@ for a, n in enumerate(SWEEP_NS):
           + f"; base mode kept on {sweep_kept[a].mean():.0%} ({sweep_kept[a].min():.0%}-{sweep_kept[a].max():.0%}); "
           f"kappa_1 {sweep_kappa[a].mean():.3g}")
 
+# %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch11-sweep", "caption": "Distance $\\mathrm{KL}(\\pi_1 \\,\\|\\, \\pi_0^2/Z)$ of the gradient-trained first round from the exact step, against the number of gradient steps, for three numbers of pairs $n$ (lines: means over seeds; bands: their range)."}}
+fig, ax = plt.subplots(figsize=(6.0, 3.6))
+for a, n in enumerate(SWEEP_NS):
+    ax.plot(SWEEP_MARKS, sweep[a].mean(axis=0), "o-", ms=3, label=f"$n = {n}$")
+    ax.fill_between(SWEEP_MARKS, sweep[a].min(axis=0), sweep[a].max(axis=0), alpha=0.2)
+ax.set(xlabel="gradient steps on the DPO loss", ylabel=r"$\mathrm{KL}(\pi_1 \| \pi_0^2/Z)$ (nats, mean over prompts)",
+       title="gradient-trained step vs the exact step")
+ax.legend()
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
-# Not moving at all ($\pi_1 = \pi_0$, zero steps) is at {glue:text}`ch11_kl_start`
+# Not moving at all ($\pi_1 = \pi_0$, zero steps; {numref}`fig-ch11-sweep`) is at {glue:text}`ch11_kl_start`
 # ({glue:text}`ch11_kl_start_range`) nats from the exact step. After 20 steps the fitted step is at
 # {glue:text}`ch11_kl_n32` ({glue:text}`ch11_kl_n32_range`) nats for $n = 32$,
 # {glue:text}`ch11_kl_n128` ({glue:text}`ch11_kl_n128_range`) for $n = 128$ and
