@@ -47,10 +47,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 from myst_nb import glue
-from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-from srlm import neural
+from srlm import neural, published_bound_sample_size, published_stable_part
 from srlm.ngram import NGramModel, Vocabulary, normalise_text
 from srlm.symbolic import assert_identity
 from srlm.text import corpus_sha256, docstring_corpus
@@ -263,14 +262,12 @@ plt.show()
 rho, delta = 0.05, 0.5
 
 
-def stable_part(n: float, g: float, m: float) -> float:
-    """log(n/rho) / (gamma delta sqrt(n mu)): Eq. 7's stable part with constant 1 and |Pi| = 1."""
-    return float(np.log(n / rho) / (g * delta * np.sqrt(n * m)))
+def stable_part(n: float, g: float, m: float) -> float:  # Eq. 7's stable part, constant 1, |Pi| = 1
+    return published_stable_part(n, g, m, delta=delta, rho=rho)
 
 
-def n_nonvacuous(g: float, m: float) -> float:
-    """Smallest n with stable_part(n) = 1 (the function decreases for n > rho e^2)."""
-    return float(np.exp(brentq(lambda t: np.log(stable_part(np.exp(t), g, m)), 3.0, 400.0)))
+def n_nonvacuous(g: float, m: float) -> float:  # smallest n beyond which that stable part is <= 1
+    return published_bound_sample_size(g, m, delta=delta, rho=rho)
 
 
 n_star = np.array([n_nonvacuous(stats["gamma_min"][i], stats["mu_min"][i]) for i in range(len(SEEDS))])

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from srlm._validate import (
+    LOG_FLOAT_MAX,
     Float64RangeError,
     as_float_array,
     check_condition_number,
@@ -532,3 +533,78 @@ def failure_bound(
 
 def _check_kappa0(kappa0: float) -> float:
     return check_condition_number(kappa0, "kappa0")
+
+
+# ------------------------------------------------- the published bound, evaluated (Eq. 7)
+def _published_log_excess(log_n: float, gamma: float, mu: float, delta: float, rho: float, log_pi: float) -> float:
+    """log of Eq. 7's stable part at n = e^{log_n} (finite whenever log(n|Pi|/rho) > 0)."""
+    return math.log(log_n + log_pi - math.log(rho)) - math.log(gamma * delta) - 0.5 * (log_n + math.log(mu))
+
+
+def _published_args(
+    gamma: float, mu: float, delta: float, rho: float, log_class_size: float
+) -> tuple[float, float, float, float, float]:
+    return (
+        check_positive(gamma, "gamma"),
+        check_in_interval(mu, "mu", 0.0, 1.0, closed_high=True),
+        check_in_interval(delta, "delta", 0.0, 1.0),
+        check_in_interval(rho, "rho", 0.0, 1.0),
+        check_in_interval(log_class_size, "log_class_size", 0.0, math.inf, closed_low=True),
+    )
+
+
+def published_stable_part(
+    n: float, gamma: float, mu: float, delta: float = 0.5, rho: float = 0.05, log_class_size: float = 0.0
+) -> float:
+    r"""The stable part of paper Eq. 7 (as quoted in a public review) with its hidden constant set to 1.
+
+    .. math::
+
+        \frac{\log(n|\Pi|/\rho)}{\gamma\,\delta\,\sqrt{n c}},
+
+    with :math:`c` the minimum confidence (``mu``), for the event :math:`\pi_T(\hat y_T|x) \le 1 - \delta`
+    that holds with probability :math:`1 - \rho`.  ``log_class_size`` :math:`= \log|\Pi| \ge 0` (0 is the most
+    favourable case, a single policy).  A value :math:`\ge 1` means the bound says nothing.  Computed in log
+    space; requires :math:`n|\Pi|/\rho > 1`.  Used by the real-model chapters to evaluate the bound on the
+    measured :math:`\gamma` and :math:`\mu`.
+    """
+    nn = check_positive(n, "n")
+    g, m, d, r, lp = _published_args(gamma, mu, delta, rho, log_class_size)
+    if math.log(nn) + lp - math.log(r) <= 0:
+        raise ValueError(f"n * |Pi| / rho must exceed 1 for the bound to be defined, got n = {nn:g}")
+    log_value = _published_log_excess(math.log(nn), g, m, d, r, lp)
+    if log_value > LOG_FLOAT_MAX:
+        raise Float64RangeError("the stable part exceeds float64 (gamma * delta * sqrt(n mu) is too small)")
+    return math.exp(log_value)
+
+
+def published_bound_sample_size(
+    gamma: float, mu: float, delta: float = 0.5, rho: float = 0.05, log_class_size: float = 0.0
+) -> float:
+    r"""The smallest :math:`n^\ast \ge 1` beyond which :func:`published_stable_part` stays at most 1.
+
+    In :math:`u = \log n` the log of the stable part, :math:`f(u) = \log(u + \log|\Pi| - \log\rho)
+    - \log(\gamma\delta) - (u + \log c)/2`, increases up to :math:`u_0 = 2 - \log|\Pi| + \log\rho` and
+    decreases after it (to :math:`-\infty`), so :math:`n^\ast` is the root of :math:`f` on the decreasing branch
+    (Brent's method, bracketed by doubling), or 1 when :math:`f \le 0` on all of :math:`n \ge 1`.  Raises
+    :class:`Float64RangeError` when :math:`n^\ast` exceeds float64.
+    """
+    g, m, d, r, lp = _published_args(gamma, mu, delta, rho, log_class_size)
+    from scipy.optimize import brentq
+
+    u_lo = max(2.0 - lp + math.log(r), 0.0)  # start of the decreasing branch (log(|Pi|/rho) > 0 as rho < 1)
+
+    def f(u: float) -> float:
+        return _published_log_excess(u, g, m, d, r, lp)
+
+    if f(u_lo) <= 0:
+        return 1.0
+    u_hi = min(u_lo + 1.0, LOG_FLOAT_MAX)
+    while f(u_hi) > 0:
+        if u_hi >= LOG_FLOAT_MAX:
+            raise Float64RangeError(
+                "the sample size at which the bound drops below 1 exceeds float64 (gamma or mu is too small)"
+            )
+        u_hi = min(2.0 * u_hi + 1.0, LOG_FLOAT_MAX)
+    root = brentq(f, u_lo, u_hi, xtol=1e-13, rtol=4 * np.finfo(float).eps)
+    return float(math.exp(float(root)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from scipy.optimize import linprog
@@ -116,3 +117,47 @@ def test_failure_bound_stable_part_is_sqrt_min_kinf_inv_mu() -> None:
         stable, transient = srlm.failure_bound([2], n, L, delta, gamma, 1.5, 2.0, 1.0, mu, C=C)
         assert stable[0] == pytest.approx(scale * math.sqrt(floor), rel=1e-14)
         assert transient[0] == pytest.approx(scale * 0.5 * math.sqrt(1.5), rel=1e-14)  # rho^{1/2} = 1/2
+
+
+# --------------------------------------------- the published Eq. 7 stable part, evaluated
+def _stable_mp(n, gamma, mu, delta, rho, log_pi):  # independent: the formula as printed, in mpmath
+    n = mpmath.mpf(n)
+    return mpmath.log(n * mpmath.e**log_pi / rho) / (gamma * delta * mpmath.sqrt(n * mu))
+
+
+@pytest.mark.parametrize(
+    ("gamma", "mu", "delta", "rho", "log_pi"),
+    [(5.8e-4, 2.7e-4, 0.5, 0.05, 0.0), (0.3, 0.2, 0.25, 0.01, 20.0), (2e-3, 3e-3, 0.5, 0.05, 5.0)],
+)
+def test_published_bound_sample_size_is_the_root_of_the_printed_formula(gamma, mu, delta, rho, log_pi):
+    n_star = srlm.published_bound_sample_size(gamma, mu, delta, rho, log_pi)
+    root = mpmath.findroot(lambda u: mpmath.log(_stable_mp(mpmath.e**u, gamma, mu, delta, rho, log_pi)),
+                           math.log(n_star) * 1.01)
+    assert math.log(n_star) == pytest.approx(float(root), rel=1e-12)
+    # the smallest such n: just below it the bound is still above 1, and it stays below 1 beyond it
+    assert float(_stable_mp(n_star * (1 - 1e-6), gamma, mu, delta, rho, log_pi)) > 1
+    for factor in (1 + 1e-6, 10.0, 1e6):
+        assert float(_stable_mp(n_star * factor, gamma, mu, delta, rho, log_pi)) < 1
+    assert srlm.published_stable_part(n_star, gamma, mu, delta, rho, log_pi) == pytest.approx(1.0, rel=1e-9)
+
+
+def test_published_stable_part_matches_the_formula_and_known_values():
+    # Chapter 10's trigram model: gamma = 5.8e-4, mu = 2.7e-4 (values recomputed by an independent referee)
+    value = srlm.published_stable_part(2000, 5.8e-4, 2.7e-4)
+    assert value == pytest.approx(float(_stable_mp(2000, 5.8e-4, 2.7e-4, 0.5, 0.05, 0.0)), rel=1e-13)
+    assert value == pytest.approx(4.97e4, rel=1e-3)
+    assert srlm.published_bound_sample_size(5.8e-4, 2.7e-4) == pytest.approx(5.27e13, rel=1e-3)
+
+
+def test_published_bound_sample_size_edge_cases():
+    assert srlm.published_bound_sample_size(100.0, 1.0) == 1.0  # below 1 for every n >= 1
+    with pytest.raises(OverflowError, match="exceeds float64"):
+        srlm.published_bound_sample_size(1e-300, 1e-300)
+    with pytest.raises(ValueError, match="mu"):
+        srlm.published_bound_sample_size(0.1, 1.5)
+    with pytest.raises(ValueError, match="rho"):
+        srlm.published_stable_part(10, 0.1, 0.1, rho=1.0)
+    with pytest.raises(ValueError, match="n"):
+        srlm.published_stable_part(1e-3, 0.1, 0.1)  # n |Pi| / rho <= 1: log is not positive
+    with pytest.raises(TypeError, match="gamma"):
+        srlm.published_stable_part(10, "0.1", 0.1)
