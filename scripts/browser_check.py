@@ -1,7 +1,7 @@
 """Open the built book in headless Chromium and check what a reader would see.
 
 Usage: python scripts/browser_check.py [_build/html] [--pages REL ...] [--widths 1400,390]
-                                      [--shots DIR] [--no-shots]
+                                      [--shots DIR] [--no-shots] [--jobs N]
 
 Serves the HTML on 127.0.0.1 (an ephemeral port, this process only) and drives
 Debian's headless Chromium over the DevTools protocol (``--remote-debugging-pipe``,
@@ -22,11 +22,19 @@ DOM is checked for these failure classes (each problem line starts with its clas
 ``math``             MathJax did not typeset every formula, or reported a TeX error
 ``chapter``          a chapter that states results shows no theorem box, PNG figure or
                      glued number
+``math-breaks``      a display MathJax broke into lines although the column had room (it
+                     measured too small a width: the theme's flex row; book/_static/css)
+``wide-code``        a code or output block that scrolls horizontally at desktop width
+                     (chapters keep code and printed lines within 88 columns)
+``wide-table``       a table wider than the text column at desktop width
+``pynum``            a number in Python notation (``2.3e+03``, ``1e-07``) in the prose
+                     (outside code): glue it as math (``srlm.report.glue_math``)
+``glue``             a Python repr in the text (``<IPython.core.display.Markdown object>``):
+                     a glued object pasted where only its plain text can go
 ``header``           more than one visible search box
 
 It also reports (``info``, not failures) inline formulas that run past the right edge
-of their paragraph, code blocks that scroll horizontally, tables wider than the column
-and numbers printed in Python notation (``2.3e+03``). Screenshots of every page at
+of their paragraph, and code blocks and tables that scroll at phone width. Screenshots of every page at
 every width go to ``<html>/../screenshots/``. Exits 1 if any page has a problem.
 """
 
@@ -66,10 +74,14 @@ CHROMIUM_FLAGS = [
     "--remote-debugging-pipe",
 ]
 WIDTHS = (1400, 390)
+DESKTOP_MIN = 1000   # widths at which code blocks and tables must fit the column
 HEIGHT = {1400: 1000, 390: 844}
 LOAD_TIMEOUT_S = 60.0
 MAX_SHOT_HEIGHT = 16000
-FAILURE_CLASSES = ("raw-tex", "wide-math", "console", "missing-figure", "xref", "table", "math", "chapter", "header")
+FAILURE_CLASSES = (
+    "raw-tex", "wide-math", "math-breaks", "wide-code", "wide-table", "pynum", "glue", "console",
+    "missing-figure", "xref", "table", "math", "chapter", "header",
+)
 
 # Runs in the page after load. Returns a JSON-able dict; the Python side turns it into problems.
 PAGE_JS = r"""
@@ -86,18 +98,19 @@ async () => {
   if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
   await sleep(150);
   const out = {raw_tex: [], wide_math: [], wide_inline: [], broken_img: [], unresolved: [], qq: [], roles: [],
-               tables: [], links: [], code_wide: 0, code_total: 0, pynum: [], searches: 0,
+               tables: [], links: [], code_wide: 0, code_total: 0, pynum: [], reprs: [], searches: 0,
                mjx: document.querySelectorAll('mjx-container').length,
                merror: document.querySelectorAll('mjx-merror').length,
                proof: document.querySelectorAll('[class*="proof"]').length,
                png: 0, glue: document.querySelectorAll('.pasted-text, .pasted-inline').length,
                doc_width: document.documentElement.scrollWidth, view_width: window.innerWidth};
   const SKIP = 'script,style,code,pre,kbd,samp,textarea,noscript,mjx-container,mjx-assistive-mml,' +
-               '.highlight,.MathJax,.tex2jax_ignore_math,.headerlink';
+               '.highlight,.MathJax,.tex2jax_ignore_math,.headerlink,.sig';  // .sig: an API signature is code
   const root = document.querySelector('.bd-article') || document.body;
   const TEX = /\\[A-Za-z]+|\\[{}\[\]()|,;!]|\$|[\^_]\{/;
   const ROLE = /\{(?:ref|prf:ref|eq|numref|doc|cite(?::[a-z]+)?|glue(?::[a-z]+)?|term|math)\}`?/;
-  const PYNUM = /\b\d+(?:\.\d+)?e[+-]?\d+\b/;
+  const PYNUM = /\b\d+(?:\.\d+)?e[+-]?\d+\b/g;
+  const REPR = /<[A-Za-z_][\w.]* object(?: at 0x[0-9a-fA-F]+)?>/;
   const snip = (s, i) => s.slice(Math.max(0, i - 40), i + 60).replace(/\s+/g, ' ').trim();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -110,7 +123,9 @@ async () => {
     if (s.includes('??')) out.qq.push(snip(s, s.indexOf('??')));
     m = ROLE.exec(s);
     if (m) out.roles.push(snip(s, m.index));
-    if (root.contains(n)) { m = PYNUM.exec(s); if (m) out.pynum.push(snip(s, m.index)); }
+    if (root.contains(n)) { for (const k of s.matchAll(PYNUM)) out.pynum.push(snip(s, k.index)); }
+    m = REPR.exec(s);
+    if (m) out.reprs.push(snip(s, m.index));
   }
   const texOf = el => {
     try {
@@ -130,6 +145,28 @@ async () => {
       out.wide_math.push({width: Math.round(w), avail: Math.round(avail), tex: src.slice(0, 100)});
     }
   }
+  // A display MathJax broke into lines although the column has room: it measured too small a width
+  // (e.g. a flex row shrinking its test element), so the formula is cut at nearly every operator.
+  out.overbroken = [];
+  try {
+    for (const item of MathJax.startup.document.math) {
+      const c = item.typesetRoot;
+      if (!item.display || !c || !c.querySelector('mjx-linebox')) continue;
+      const box = c.parentElement;
+      const cs = getComputedStyle(box);
+      let avail = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const eqno = box.querySelector(':scope > .eqno');
+      if (eqno && eqno.getBoundingClientRect().top < c.getBoundingClientRect().top + 2 &&
+          eqno.getBoundingClientRect().bottom > c.getBoundingClientRect().top) {
+        avail -= eqno.getBoundingClientRect().width + 16;  // the number sits beside the formula
+      }
+      const used = item.metrics && item.metrics.containerWidth;
+      if (typeof used === 'number' && used < 0.8 * avail) {
+        out.overbroken.push({used: Math.round(used), avail: Math.round(avail),
+                             tex: String(item.math).replace(/\s+/g, ' ').trim().slice(0, 100)});
+      }
+    }
+  } catch (e) {}
   // Inline formulas do not wrap either: one that runs past the right edge of its block is cut off.
   for (const c of root.querySelectorAll('mjx-container:not([display="true"])')) {
     const box = c.parentElement.closest('p, li, dd, dt, td, th, figcaption, div');
@@ -170,9 +207,15 @@ async () => {
     if (w > box.clientWidth + 1) out.wide_tables.push(`${Math.round(w)} px in ${box.clientWidth} px: ` +
       (t.rows[0] ? t.rows[0].textContent.replace(/\s+/g, ' ').trim().slice(0, 60) : ''));
   }
+  out.code_lines = [];
   for (const p of root.querySelectorAll('pre')) {
     out.code_total += 1;
-    if (p.scrollWidth > p.clientWidth + 1) out.code_wide += 1;
+    if (p.scrollWidth > p.clientWidth + 1) {
+      out.code_wide += 1;
+      const longest = p.textContent.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      out.code_lines.push(`${p.scrollWidth} px in ${p.clientWidth} px, longest line ${longest.length} ` +
+                          `characters: ${longest.trim().slice(0, 60)}`);
+    }
   }
   const visible = el => { const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
@@ -407,6 +450,9 @@ def check_page(cdp: CDP, base: str, rel: str, site: Site, width: int, shots: Pat
             problems.append(f"raw-tex: {tag}: {s!r}")
         for m in r["wide_math"]:
             problems.append(f"wide-math: {tag}: {m['width']} px in {m['avail']} px: {m['tex']!r}")
+        for m in r["overbroken"]:
+            problems.append(f"math-breaks: {tag}: broken into lines for {m['used']} px although "
+                            f"{m['avail']} px are free: {m['tex']!r}")
         for s in _console_problems(cdp.events, session):
             problems.append(f"console: {tag}: {s}")
         for src in r["broken_img"]:
@@ -437,16 +483,25 @@ def check_page(cdp: CDP, base: str, rel: str, site: Site, width: int, shots: Pat
                 problems.append(f"chapter: {tag}: no PNG figure found")
             if not r["glue"]:
                 problems.append(f"chapter: {tag}: no glued number found")
-        if r["code_wide"]:
-            info.append(f"info: {tag}: {r['code_wide']} of {r['code_total']} code/output blocks scroll horizontally")
+        # At desktop width code and tables must fit the column; on a phone they scroll (info).
+        if width >= DESKTOP_MIN:
+            for c in r["code_lines"]:
+                problems.append(f"wide-code: {tag}: a code/output block scrolls: {c!r}")
+            for t in r["wide_tables"]:
+                problems.append(f"wide-table: {tag}: table wider than the column: {t!r}")
+        else:
+            if r["code_wide"]:
+                info.append(f"info: {tag}: {r['code_wide']} of {r['code_total']} code/output blocks scroll")
+            for t in r["wide_tables"]:
+                info.append(f"info: {tag}: table wider than the column (scrolls): {t}")
         for m in r["wide_inline"]:
             info.append(f"info: {tag}: inline formula past the edge, {m['width']} px in {m['avail']} px: {m['tex']!r}")
-        for t in r["wide_tables"]:
-            info.append(f"info: {tag}: table wider than the column (scrolls): {t}")
         if r["doc_width"] > r["view_width"] + 1:
             info.append(f"info: {tag}: the page is {r['doc_width']} px wide in a {r['view_width']} px viewport")
         for s in r["pynum"]:
-            info.append(f"info: {tag}: number in Python notation: {s!r}")
+            problems.append(f"pynum: {tag}: number in Python notation in the prose: {s!r}")
+        for s in r["reprs"]:
+            problems.append(f"glue: {tag}: a Python object's repr instead of its value: {s!r}")
         if shots is not None:
             height = max(int(r["height"]), 200)
             cdp.call("Emulation.setDeviceMetricsOverride",
@@ -469,8 +524,11 @@ def default_pages(root: Path) -> list[str]:
 
 def check_site(root: Path, pages: list[str] | None = None, widths: tuple[int, ...] = WIDTHS,
                shots: Path | None = None, exe: str | None = None,
-               repo: Path | None = None) -> tuple[dict[str, list[str]], list[str]]:
-    """Check ``pages`` (relative to ``root``) at every width; return ({page: problems}, info lines)."""
+               repo: Path | None = None, jobs: int = 2) -> tuple[dict[str, list[str]], list[str]]:
+    """Check ``pages`` (relative to ``root``) at every width; return ({page: problems}, info lines).
+
+    ``jobs`` Chromium instances share the (page, width) loads; the report does not depend on it.
+    """
     exe = exe or find_chromium()
     if exe is None:
         raise FileNotFoundError("no Chromium found (Debian: apt-get install chromium)")
@@ -484,22 +542,42 @@ def check_site(root: Path, pages: list[str] | None = None, widths: tuple[int, ..
     for rel in pages:
         for p in source_table_problems(source_text(root, rel)):
             results[rel].append(f"table: {rel}: {p}")
-    with tempfile.TemporaryDirectory() as profile:
-        cdp = CDP(exe, profile)  # started before the server thread (preexec_fn and threads)
+    tasks = [(rel, width) for rel in pages for width in widths]
+    jobs = max(1, min(jobs, len(tasks)))
+    done: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+    with tempfile.TemporaryDirectory() as profiles:
+        # All browsers start before any thread does (subprocess's preexec_fn and threads).
+        cdps = [CDP(exe, str(Path(profiles) / f"p{j}")) for j in range(jobs)]
         handler = functools.partial(_QuietHandler, directory=str(root))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}"
+        errors: list[BaseException] = []
+
+        def work(j: int) -> None:
+            try:
+                for rel, width in tasks[j::jobs]:
+                    done[(rel, width)] = check_page(cdps[j], base, rel, site, width, shots, repo)
+            except BaseException as exc:  # re-raised in the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(j,)) for j in range(jobs)]
         try:
-            for rel in pages:
-                for width in widths:
-                    found, notes = check_page(cdp, base, rel, site, width, shots, repo)
-                    results[rel] += found
-                    info += notes
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         finally:
             server.shutdown()
             server.server_close()
-            cdp.close()
+            for cdp in cdps:
+                cdp.close()
+        if errors:
+            raise errors[0]
+    for rel, width in tasks:  # the report in page order, whatever the threads' order
+        found, notes = done[(rel, width)]
+        results[rel] += found
+        info += notes
     return results, info
 
 
@@ -511,6 +589,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--shots", help="screenshot directory (default: <root>/../screenshots)")
     ap.add_argument("--no-shots", action="store_true")
     ap.add_argument("--quiet-info", action="store_true", help="do not print the info lines")
+    ap.add_argument("--jobs", type=int, default=2, help="Chromium instances in parallel (default 2)")
     args = ap.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "index.html").is_file():
@@ -519,7 +598,7 @@ def main(argv: list[str]) -> int:
         sys.exit("browser_check: no Chromium found (run scripts/ensure_chromium.sh)")
     shots = None if args.no_shots else Path(args.shots) if args.shots else root.parent / "screenshots"
     widths = tuple(int(w) for w in args.widths.split(","))
-    results, info = check_site(root, args.pages, widths, shots)
+    results, info = check_site(root, args.pages, widths, shots, jobs=args.jobs)
     for rel, found in results.items():
         print(f"{'FAIL' if found else 'ok  '} {rel}")
         for p in found:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 MATHJAX = REPO / "_vendor" / "mathjax"
 
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+from vendored_mathjax import ENTRY, MATHJAX4_CONFIG  # noqa: E402  (the book's own MathJax configuration)
+
 spec = importlib.util.spec_from_file_location("browser_check", REPO / "scripts" / "browser_check.py")
 browser_check = importlib.util.module_from_spec(spec)
 sys.modules["browser_check"] = browser_check
@@ -29,7 +33,7 @@ spec.loader.exec_module(browser_check)
 
 pytestmark = [
     pytest.mark.skipif(browser_check.find_chromium() is None, reason="Chromium not installed"),
-    pytest.mark.skipif(not (MATHJAX / "es5" / "tex-mml-chtml.js").is_file(), reason="MathJax not vendored"),
+    pytest.mark.skipif(not (REPO / "_vendor" / ENTRY).is_file(), reason="MathJax not vendored"),
 ]
 
 PNG_1PX = base64.b64decode(
@@ -40,8 +44,8 @@ PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<script>window.MathJax = {"options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}}</script>
-<script defer src="../_static/mathjax/es5/tex-mml-chtml.js"></script>
+<script>window.MathJax = %MATHJAX_CONFIG%</script>
+<script defer src="../_static/%MATHJAX_ENTRY%"></script>
 </head><body>
 <article class="bd-article" style="max-width: 800px; margin: 0 auto; padding: 0 8px">
 <section class="tex2jax_ignore mathjax_ignore" id="top">
@@ -53,17 +57,34 @@ and a <a class="reference internal" href="#top">link to this page</a>.</p>
 {body}
 </section></article></body></html>
 """
+PAGE = PAGE.replace("%MATHJAX_ENTRY%", ENTRY).replace("%MATHJAX_CONFIG%", json.dumps(
+    {**MATHJAX4_CONFIG, "options": {**MATHJAX4_CONFIG["options"],
+                                    "processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}}))
 
 SUM_80 = " + ".join(f"x_{{{i}}}" for i in range(1, 81))  # about 3000 px wide
 SUM_14 = " + ".join(f"x_{{{i}}}" for i in range(1, 15))  # about 550 px: too wide only on a phone
+# MathJax 4 breaks a long display at its operators (the book's displayOverflow: linebreak), so a
+# formula that stays too wide is one it cannot break: here a single long identifier.
+ROW_80 = "\\mathrm{" + "abcdefghij" * 30 + "}"  # about 2500 px wide
+ROW_14 = "\\mathrm{" + "abcdefghij" * 6 + "}"  # about 500 px: too wide only on a phone
+LONG_CODE = "x = " + " + ".join(f"value_{i}" for i in range(20))  # about 200 columns
+WIDE_TABLE = "<table><tr>" + "".join(f"<th>column_heading_{i}</th>" for i in range(12)) + "</tr><tr>" + (
+    "".join(f"<td>cell_{i}_with_a_long_unbreakable_value</td>" for i in range(12)) + "</tr></table>")
 
 PITFALL_MD = "| result | bound |\n|---|---|\n| Cor 6.4 | $\\log|\\Pi| \\to d$ |\n| Thm 4.1 | $n$ |\n"
 
 BROKEN = {
     "raw_tex": "<p>The bound \\log n and $\\Pi$ leaked as text.</p>",
-    "wide_desktop": f'<div class="math notranslate nohighlight">\\[{SUM_80}\\]</div>',
-    "wide_phone": f'<div class="math notranslate nohighlight">\\[{SUM_14}\\]</div>',
-    "wide_inline": f'<p>Inline: <span class="math notranslate nohighlight">\\({SUM_14}\\)</span> ends here.</p>',
+    "wide_desktop": f'<div class="math notranslate nohighlight">\\[{ROW_80}\\]</div>',
+    "wide_phone": f'<div class="math notranslate nohighlight">\\[{ROW_14}\\]</div>',
+    "wide_inline": f'<p>Inline: <span class="math notranslate nohighlight">\\({ROW_14}\\)</span> ends here.</p>',
+    "wide_code": f"<pre>{LONG_CODE}</pre>",
+    "wide_table": WIDE_TABLE,
+    "pynum": "<p>The bound is vacuous below n = 2.3e+03 pairs; the tolerance is 1e-07.</p>",
+    # The theme's layout that made MathJax 4 measure a too small width (book/_static/css fixes it).
+    "overbroken": "<style>div.math { display: flex; flex-direction: row-reverse; }</style>"
+    f'<div class="math notranslate nohighlight">\\[{SUM_14}\\]</div>',
+    "glue_repr": '<p>The gap is <span class="pasted-text">&lt;IPython.core.display.Markdown object&gt;</span>.</p>',
     "console": "<script>const THEBE_JS_URL = 1;</script><script>const THEBE_JS_URL = 2;</script>"
     "<script>console.error('boom')</script>",
     "missing_figure": '<figure><img src="../_images/no_such_figure.png" alt="a figure"></figure>',
@@ -97,6 +118,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     (root / "index.html").write_text("<!DOCTYPE html><html><body>index</body></html>", encoding="utf-8")
     clean = ('<figure><img src="../_images/dot.png" alt="dot" width="40"></figure>'
              "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>")
+    # A long sum that MathJax 4 must break into lines to fit (so it is no problem at either width).
+    clean += f'<div class="math notranslate nohighlight">\\[{SUM_80}\\]</div>'
     (root / "book" / "clean.html").write_text(PAGE.replace("{body}", clean), encoding="utf-8")
     (root / "_sources" / "book" / "clean.md").write_text("| a | b |\n|---|---|\n| 1 | $x$ |\n", encoding="utf-8")
     for name, body in BROKEN.items():
@@ -129,6 +152,9 @@ def test_clean_page_passes(report: dict[str, list[str]]) -> None:
         ("xref_anchor", "xref"),
         ("table_dom", "table"),
         ("header", "header"),
+        ("pynum", "pynum"),
+        ("glue_repr", "glue"),
+        ("overbroken", "math-breaks"),
     ],
 )
 def test_each_failure_class_is_caught(report: dict[str, list[str]], page: str, cls: str) -> None:
@@ -143,14 +169,29 @@ def test_wide_math_caught_at_both_widths(report: dict[str, list[str]]) -> None:
     phone = report["book/wide_phone.html"]
     assert {"wide-math"} == _classes(phone)
     assert not any("@1400px" in p for p in phone), "a 550 px formula fits the desktop column"
-    assert any("@390px" in p and "x_{1} + x_{2}" in p for p in phone), "the report names the formula"
+    assert any("@390px" in p and "abcdefghijabcdefghij" in p for p in phone), "the report names the formula"
+
+
+def test_wide_code_and_tables_fail_on_the_desktop_only(report: dict[str, list[str]]) -> None:
+    """At 1400 px they must fit the column; on a phone they scroll, which is reported as info."""
+    for page, cls in (("wide_code", "wide-code"), ("wide_table", "wide-table")):
+        problems = report[f"book/{page}.html"]
+        assert {cls} == _classes(problems), problems
+        assert all("@1400px" in p for p in problems), problems
+        assert any(f"book/{page}.html @390px" in i for i in report["info"]), report["info"]
+    assert "longest line 211 characters: x = value_0" in " ".join(report["book/wide_code.html"])
+
+
+def test_the_pynum_report_names_both_numbers(report: dict[str, list[str]]) -> None:
+    text = " ".join(report["book/pynum.html"])
+    assert "2.3e+03" in text and "1e-07" in text
 
 
 def test_inline_math_past_the_edge_reported_on_a_phone(report: dict[str, list[str]]) -> None:
     """Reported as info (the failure class is display math); it fits the desktop column."""
     assert report["book/wide_inline.html"] == []
     lines = [i for i in report["info"] if "book/wide_inline.html" in i and "inline formula" in i]
-    assert lines and all("@390px" in i for i in lines) and "x_{1} + x_{2}" in lines[0], lines
+    assert lines and all("@390px" in i for i in lines) and "abcdefghijabcdefghij" in lines[0], lines
 
 
 def test_console_reports_the_duplicate_declaration(report: dict[str, list[str]]) -> None:
