@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from myst_nb.ext.glue.domain import NbGlueDomain
+from myst_nb.ext.glue.roles import PasteMarkdownRole
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
@@ -298,7 +300,40 @@ class UsedIn(SphinxDirective):
         return [para]
 
 
+class _PasteMarkdownMyst(PasteMarkdownRole):
+    """``{glue:md}`key``` parsed as MyST (so ``$...$`` is math), not CommonMark.
+
+    myst-nb's role parses a pasted Markdown glue as CommonMark unless the key carries a
+    format suffix (``key:myst``), whatever ``nb_render_markdown_format`` says. The chapters
+    glue numbers as inline math (``srlm.report.glue_math``), so the book's default is the
+    configured format; an explicit suffix still wins.
+    """
+
+    default_format = "myst"
+
+    def run(self) -> tuple[list[Any], list[Any]]:
+        if ":" not in self.text:
+            self.text = f"{self.text}:{self.default_format}"
+        return super().run()
+
+
+def _glue_md_format(app: Any, config: Any) -> None:
+    _PasteMarkdownMyst.default_format = config.nb_render_markdown_format
+    NbGlueDomain.roles["md"] = _PasteMarkdownMyst()
+
+
+STATIC = Path(__file__).resolve().parents[1] / "_static"
+
+
+def _book_css(app: Any, config: Any) -> None:
+    """Serve ``book/_static/css`` (the book's own stylesheet) alongside the theme's."""
+    config.html_static_path = [*config.html_static_path, str(STATIC / "css")]
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("config-inited", _glue_md_format)
+    app.connect("config-inited", _book_css)
+    app.add_css_file("srlm-book.css")
     app.add_directive("exec-times", ExecTimes)
     app.connect("config-inited", _tuples)
     app.connect("builder-inited", _install_filter)
