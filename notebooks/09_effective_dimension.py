@@ -42,7 +42,7 @@ from scipy.optimize import minimize_scalar
 
 import srlm
 from srlm import assert_identity
-from srlm.report import glue_math, tex_number
+from srlm.report import glue_math
 from srlm.text import corpus_sha256, docstring_corpus, hashed_ngram_features
 
 sp.init_printing(use_latex="mathjax")
@@ -643,17 +643,10 @@ glue(
 glue(
     "ch9_best_spiked_1e4", f"{srlm.best_spiked_bound(spec, 1e-4)[0]:.0f}", display=False
 )
-glue_math("ch9_useless_poly_n_tex", useless_poly, 2)
+# book/errata.md pastes two of these with {glue:text}: glue_math keeps a plain-text copy
+glue_math("ch9_useless_poly_n", useless_poly, 2)
 glue_math("ch9_useless_exp_n", useless_exp, 2)
-glue_math("ch9_cert_n_tex", n_cert, 3)
-# plain-text copies for pages that paste across documents ({glue:text} only)
-for key_t, value_t, digits_t in (
-    ("ch9_useless_poly_n", useless_poly, 2),
-    ("ch9_cert_n", n_cert, 3),
-):
-    text_t = tex_number(value_t, digits_t)
-    assert "\\" not in text_t  # a plain decimal, no TeX
-    glue(key_t, text_t, display=False)
+glue_math("ch9_cert_n", n_cert, 3)
 
 # %% tags=["hide-input"] mystnb={"figure": {"name": "fig-ch9-real-spectrum", "caption": "Left: the covariance spectrum of the hashed trigram features of the sympy docstrings, with the best polynomial envelope at $n = 10^2$. Right: the exact $d_{\\mathrm{eff}}(1/n)$ against the best envelope and spike-plus-tail bounds of Lemma G.4, and the ambient dimension $d$ (dotted)."}}
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.2))
@@ -696,14 +689,14 @@ plt.show()
 #   envelope ($\alpha =$ {glue:text}`ch9_best_poly_alpha_1e2`) gives {glue:text}`ch9_best_poly_1e2`, the best
 #   exponential one {glue:text}`ch9_best_exp_1e2`, and the best spike-plus-tail bound
 #   {glue:text}`ch9_best_spiked_1e2` — all below $d = 256$;
-# - from $n \approx$ {glue:md}`ch9_useless_poly_n_tex` on, no $\alpha > 1$ gives a polynomial bound below $d$
+# - from $n \approx$ {glue:md}`ch9_useless_poly_n` on, no $\alpha > 1$ gives a polynomial bound below $d$
 #   (as $\alpha \to \infty$ the best bound tends to $d + 1$), and from $n \approx$ {glue:md}`ch9_useless_exp_n`
 #   on no exponential envelope with $c \le 2$ does either; at $n = 10^4$ the best polynomial bound is
 #   {glue:text}`ch9_best_poly_1e4`, the best spike-plus-tail bound {glue:text}`ch9_best_spiked_1e4` and the exact
 #   value {glue:text}`ch9_deff_real_1e4`;
 # - a certificate that does not rely on the grids: since $C(\alpha) \ge \lambda_i i^\alpha$ and
 #   $C(c) \ge \lambda_i e^{ci}$ for every $i$, both bounds are at least $1 + \#\{i : \lambda_i \ge \lambda\}$ for every
-#   $\alpha > 1$ and every $c > 0$; so from $n = 1/\lambda_{d-1} \approx$ {glue:md}`ch9_cert_n_tex` on no envelope of
+#   $\alpha > 1$ and every $c > 0$; so from $n = 1/\lambda_{d-1} \approx$ {glue:md}`ch9_cert_n` on no envelope of
 #   either kind gives a bound below $d$.
 #
 # So for these features the refinement pays only at small $n$, and there the elementary spike-plus-tail

@@ -320,12 +320,6 @@ assert abs(stable_part(n_star, gamma_min, mu_min) - 1) < 1e-9 and at_nmax > 1
 glue_math("ch10_bound_nmax", at_nmax, 2)
 glue_math("ch10_bound_nstar", n_star, 2)
 glue_math("ch10_bound_nstar_median", n_star_med, 2)
-# the same number as plain text for other pages (a glue pasted across documents can only
-# be text): mantissa x 10 with a superscript exponent
-mantissa, exponent = f"{n_star:.1e}".split("e")
-superscript = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-nstar_text = f"{mantissa} × 10{str(int(exponent)).translate(superscript)}"
-glue("ch10_bound_nstar_text", nstar_text, display=False)
 print(
     f"stable part at n = {max(LOOP_NS)}: {at_nmax:.3g}; "
     f"it falls below 1 only for n >= {n_star:.2e}\n"
@@ -609,8 +603,9 @@ for q in worst[-3:]:
 # and that for the trigram model the inner sum $\sum_y \pi(y \mid x)^s$ over all $|V|^L$
 # responses is the entry of $Q_s^L \mathbf{1}$ at the state of $x$, where $Q_s$ moves the
 # state $(v_1, v_2)$ to $(v_2, v_3)$ with weight $P(v_3 \mid v_1 v_2)^s$. Use this to
-# recompute, without tempering the policy, the chapter's $\kappa_1$ for the three values
-# of $\beta$.
+# recompute, without tempering the policy, $\kappa_1$ for the three values of $\beta$ of
+# {numref}`fig-ch10-exact-dynamics` (the chapter states the value for $\beta = 1$ in the
+# text and shows the others in the figure).
 # ```
 #
 # ```{solution-start} ex-ch10-kappa-one-step
