@@ -330,8 +330,11 @@ plt.show()
 # $s = 1 + 1/\beta$. After $T$ exact self-rewarding steps,
 #
 # $$
-# \frac{1}{\pi_T(\hat y \mid x)} = \sum_{j=1}^M \left(\frac{p_j}{p_1}\right)^{s^T},
-# \qquad 0 \le \frac{1}{\pi_T(\hat y \mid x)} - 1 \le (M-1)\left(\frac{p_2}{p_1}\right)^{s^T}.
+# \begin{aligned}
+# &\frac{1}{\pi_T(\hat y \mid x)} = \sum_{j=1}^M \left(\frac{p_j}{p_1}\right)^{s^T}, \\
+# &0 \le \frac{1}{\pi_T(\hat y \mid x)} - 1 \\
+# &\qquad \le (M-1)\left(\frac{p_2}{p_1}\right)^{s^T}.
+# \end{aligned}
 # $$ (eq-kappa-dynamics)
 #
 # Averaging over $D$: $\kappa(\pi_T) \to 1$, with $\kappa(\pi_T) - 1$ decaying doubly

@@ -68,7 +68,9 @@ rng = np.random.default_rng(20260203)
 #
 # $$
 # \begin{aligned}
-# n \;\ge\; n^\ast(\delta) &= \min\{n \in \mathbb{N} : (1 - q\varepsilon/N)^n \le 1/2\} \\
+# n &\ge n^\ast(\delta), \\
+# n^\ast(\delta) &= \min\Big\{n \in \mathbb{N} :
+# \Big(1 - \frac{q\varepsilon}{N}\Big)^n \le \frac12\Big\} \\
 # &= \left\lceil \frac{\log 2}{-\log(1 - q\,\varepsilon/N)} \right\rceil
 # \end{aligned}
 # $$ (eq-exact-threshold)
@@ -91,7 +93,11 @@ rng = np.random.default_rng(20260203)
 # Let $\kappa_0 > 1$, $\log|\Pi| > 0$, $g > 0$, and for every integer $n \ge 0$ let
 #
 # $$
-# \delta_{\mathrm{proven}}(n) = \sup\{\delta \in (0, 1/4] : M(\delta) > 1 + g,\ N(\delta) \ge 1,\ n^\ast(\delta) > n\}
+# \begin{aligned}
+# &\delta_{\mathrm{proven}}(n) = \sup\{\delta \in (0, 1/4] : \\
+# &\qquad M(\delta) > 1 + g,\ N(\delta) \ge 1, \\
+# &\qquad n^\ast(\delta) > n\}
+# \end{aligned}
 # $$
 #
 # with $M(\delta)$, $N(\delta)$, $n^\ast(\delta)$ as in {prf:ref}`thm-single-step-floor` (and $0$ if the set
@@ -123,8 +129,10 @@ rng = np.random.default_rng(20260203)
 # $C = (1+g)(\kappa_0-1)/4$, whose solution is the *idealised floor*
 #
 # $$
-# \delta_{\min}(n) = C \exp\!\Big(\tfrac12 W_{-1}\big(-\tfrac{2A}{nC^2}\big)\Big)
-# \;\approx\; \sqrt{\frac{2A}{n \log(nC^2/(2A))}},
+# \begin{aligned}
+# \delta_{\min}(n) &= C \exp\!\Big(\tfrac12 W_{-1}\big(-\tfrac{2A}{nC^2}\big)\Big) \\
+# &\approx \sqrt{\frac{2A}{n \log(nC^2/(2A))}},
+# \end{aligned}
 # $$ (eq-lambert-floor)
 #
 # real exactly when $n \ge 2eA/C^2$ (below that sample size the idealised floor is the constant
@@ -211,9 +219,11 @@ print(
 #
 # $$
 # \begin{aligned}
-# \Pr[\sigma_i \text{ and } j \text{ both unseen}] &= \mathbb{E}\big[(1-q)^m\big] \\
-# &= \sum_{k=0}^n \binom nk \Big(\frac{\varepsilon}{N}\Big)^k \Big(1 - \frac{\varepsilon}{N}\Big)^{n-k} (1-q)^k \\
-# &= \Big(1 - \frac{q\,\varepsilon}{N}\Big)^n .
+# &\Pr[\sigma_i \text{ and } j \text{ both unseen}] \\
+# &\quad = \mathbb{E}\big[(1-q)^m\big] \\
+# &\quad = \sum_{k=0}^n \binom nk \Big(\frac{\varepsilon}{N}\Big)^k
+# \Big(1 - \frac{\varepsilon}{N}\Big)^{n-k} (1-q)^k \\
+# &\quad = \Big(1 - \frac{q\,\varepsilon}{N}\Big)^n .
 # \end{aligned}
 # $$ (eq-generating-function)
 

@@ -85,11 +85,14 @@ def glue_pm(key: str, x: np.ndarray, fmt: str = ".3g") -> None:
 # $(y_i, y'_i)$ labelled exactly, $\Delta r_i = \ell_{y_i} - \ell_{y'_i}$. Let the
 # *groups* be the connected components of the graph on responses whose edges are the
 # sampled pairs (a response in no pair is a singleton, *unsampled*). The minimum-norm
-# minimiser $h$ of $\sum_i (h_{y_i} - h_{y'_i} - \Delta r_i/\beta)^2$ is
+# minimiser $h$ of $\sum_i (h_{y_i} - h_{y'_i} - \Delta r_i/\beta)^2$ is, for $G$ a group
+# with a pair,
 #
 # $$
-# h_y = \frac{\ell_y - \bar\ell_G}{\beta} \quad (y \in G,\ G \text{ a group with a pair}),
-# \qquad h_y = 0 \quad (y \text{ unsampled}),
+# \begin{aligned}
+# h_y &= \frac{\ell_y - \bar\ell_G}{\beta} \quad (y \in G), \\
+# h_y &= 0 \quad (y \text{ unsampled}),
+# \end{aligned}
 # $$ (eq-exact-round)
 #
 # with $\bar\ell_G$ the mean of $\ell$ over $G$, and $\log\pi_{t+1} = \ell + h$ up to
@@ -335,9 +338,9 @@ for n_ex, t_ex in ((1000, 20), (4000, 60)):
 #
 # $$
 # \begin{aligned}
-# \kappa_T - 1 &\approx \sum_x \frac{w_x}{m_x \log m_x \log s} \\
-# &= \frac{|X|}{2nT\,\log(2nT/|X|)\,\log(1 + 1/\beta)} \\
-# &\qquad (\text{for } w_x = 1/|X|),
+# &\kappa_T - 1 \approx \sum_x \frac{w_x}{m_x \log m_x \log s} \\
+# &\quad = \frac{|X|/(2nT)}{\log(2nT/|X|)\,\log s} \\
+# &\quad\ \ (\text{for } w_x = 1/|X|),
 # \end{aligned}
 # $$ (eq-late-stage)
 #
@@ -1053,8 +1056,11 @@ plt.show()
 # it reaches $\kappa_T - 1 = \eta$ at
 #
 # $$
-# T_\eta = \frac{|X|\, m^\ast}{2n}, \qquad m^\ast = \frac{z}{W_0(z)}, \qquad
-# z = \frac{1}{\eta\log(1 + 1/\beta)},
+# \begin{aligned}
+# T_\eta &= \frac{|X|\, m^\ast}{2n}, \\
+# m^\ast &= \frac{z}{W_0(z)}, \\
+# z &= \frac{1}{\eta\log(1 + 1/\beta)},
+# \end{aligned}
 # $$
 #
 # with $W_0$ the principal branch of the Lambert W function, so that at a fixed target

@@ -355,9 +355,9 @@ print(
 #
 # $$
 # \begin{aligned}
-# \hat{\mathcal L}_t(\theta) &= \frac1n \sum_{i=1}^n
-# \Big(\beta\big[h_\theta(x_i, y_i) - h_\theta(x_i, y'_i)\big] - \Delta r_i\Big)^2, \\
-# h_\theta(x, y) &= \log\pi_\theta(y \mid x) - \log\pi_t(y \mid x),
+# &\hat{\mathcal L}_t(\theta) = \frac1n \sum_{i=1}^n \Big(\beta\big[h_\theta(x_i, y_i) \\
+# &\qquad\qquad - h_\theta(x_i, y'_i)\big] - \Delta r_i\Big)^2, \\
+# &h_\theta(x, y) = \log\pi_\theta(y \mid x) - \log\pi_t(y \mid x),
 # \end{aligned}
 # $$
 #
