@@ -288,7 +288,8 @@ sp.Eq(n, n_solution[0])
 # (i)–(vi), $\varepsilon = 4\delta$ is substituted exactly. Each direction, and the final algebra:
 
 # %%
-kappa0, logPi = sp.symbols("kappa_0 log_Pi", positive=True)
+kappa0 = sp.Symbol("kappa_0", positive=True)
+logPi = sp.Symbol(r"\log\lvert\Pi\rvert", positive=True)  # renders as log|Pi|
 M_budget = sp.solve(sp.Eq((1 - eps) + eps * M / (1 + g), kappa0), M)
 assert len(M_budget) == 1
 assert_identity(
