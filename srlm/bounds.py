@@ -1,9 +1,10 @@
 r"""From performance gaps to condition numbers, and the contraction of κ (paper App. C; Thm 5.3; Cor 5.7).
 
-Objects (book notation; the paper writes :math:`c` for :math:`\mu`):
+Objects (book notation; the paper writes :math:`c` for :math:`\mu`, :math:`\delta` for :math:`\varepsilon` and
+:math:`\rho` for :math:`\zeta`):
 
 - performance :math:`J(\pi) = \mathbb{E}_x \mathbb{E}_{y\sim\pi} r(x, y)`, comparator
-  :math:`\pi^\star = \delta_{y^\star(x)}` with :math:`y^\star = \arg\max_y r(x, y)`;
+  :math:`\pi^\star`, the point mass at :math:`y^\star(x) = \arg\max_y r(x, y)`;
 - margin :math:`\gamma = \min_x (r(x, y^\star) - \max_{y \ne y^\star} r(x, y))`;
 - minimum confidence :math:`\mu = \min_{t, x} \max_y \pi_t(y \mid x)` (all rounds, :math:`t = 0` included,
   so :math:`\kappa_0 \le 1/\mu`);
@@ -214,8 +215,9 @@ def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
     .. math::
 
         \kappa_{t+1} &\le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds \\
-        &= \begin{cases} 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K}, & K < 1 - \mu,\\[4pt]
-                         1/\mu, & K \ge 1 - \mu \ (\text{saturated}). \end{cases}
+        &= 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K} \\
+        &\qquad \text{if } K < 1 - \mu, \\
+        &= 1/\mu \qquad \text{if } K \ge 1 - \mu \ (\text{saturated}).
 
     Valid but not sharp: it uses only :math:`P[1 - \pi \ge \varepsilon] \le K/\varepsilon` level by level, not
     :math:`\mathbb{E}[1 - \pi] \le K`; :func:`kappa_mean_bound` is never larger.
@@ -283,18 +285,19 @@ def recurrence_constants(
 ) -> tuple[float, float]:
     r"""Companion-form constants :math:`(a, b')` of :math:`\kappa_{t+1} \le a + b'\sqrt{\kappa_t}`.
 
-    From the gap bound :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma` (paper Eq. 58;
-    :math:`c_1, c_2` are the paper's unspecified constants, :math:`L = \log|\Pi|`, or :math:`\log(T|\Pi|/\delta)`
-    after the union bound) and the sharp bound :func:`kappa_mean_bound`,
+    From the gap bound :math:`K(\kappa) = (c_1\sqrt{\kappa\Lambda/n} + c_2\beta\log\kappa)/\gamma` (paper Eq. 58;
+    :math:`c_1, c_2` are the paper's unspecified constants, :math:`\Lambda` = ``log_class_size``, e.g.
+    :math:`\log|\Pi|`, or :math:`\Lambda_T = \log(T|\Pi|/\zeta)` after the union bound) and the sharp bound
+    :func:`kappa_mean_bound`,
     :math:`\kappa_{t+1} \le 1 + K(\kappa_t)/\mu = 1 + b\sqrt{\kappa_t} + c\log\kappa_t` with
-    :math:`b = c_1\sqrt{L/n}/(\gamma\mu)`, :math:`c = c_2\beta/(\gamma\mu)`.  With the sharp
+    :math:`b = c_1\sqrt{\Lambda/n}/(\gamma\mu)`, :math:`c = c_2\beta/(\gamma\mu)`.  With the sharp
     :math:`\log\kappa \le (2/e)\sqrt\kappa` (equality at :math:`\kappa = e^2`):
 
     .. math::
 
-        a = 1, \qquad b' = b + \frac{2}{e}\,c = \frac{c_1\sqrt{L/n} + (2/e)\,c_2\beta}{\gamma\mu},
+        a = 1, \qquad b' = b + \frac{2}{e}\,c = \frac{c_1\sqrt{\Lambda/n} + (2/e)\,c_2\beta}{\gamma\mu},
 
-    with :math:`\beta = \sqrt{L/n}` by default.  Then :func:`composed_map` :math:`\le a + b'\sqrt\kappa` for all
+    with :math:`\beta = \sqrt{\Lambda/n}` by default.  Then :func:`composed_map` :math:`\le a + b'\sqrt\kappa` for all
     :math:`\kappa \ge 1`, with equality at :math:`\kappa = e^2` when the map is not capped at :math:`1/\mu`.
     """
     rate, b, g, m, a1, a2 = _gap_model(n, log_class_size, gamma, mu, c1, c2, beta)
@@ -320,7 +323,7 @@ def composed_map(
     r"""One round of the bound chain: :math:`\kappa \mapsto` :func:`kappa_mean_bound` of :math:`K(\kappa)`.
 
     :math:`F(\kappa) = \min(1 + K(\kappa)/\mu, 1/\mu)` with
-    :math:`K(\kappa) = (c_1\sqrt{\kappa L/n} + c_2\beta\log\kappa)/\gamma`.
+    :math:`K(\kappa) = (c_1\sqrt{\kappa\Lambda/n} + c_2\beta\log\kappa)/\gamma`, :math:`\Lambda` = ``log_class_size``.
     """
     k = check_scalar(kappa, "kappa")
     if k < 1:
@@ -334,7 +337,7 @@ def composed_map(
 def _gap_model(
     n: float, log_class_size: float, gamma: float, mu: float, c1: float, c2: float, beta: float | None
 ) -> tuple[float, float, float, float, float, float]:
-    """Validated ``(sqrt(L/n), beta, gamma, mu, c1, c2)`` of the per-round gap bound (beta defaults to sqrt(L/n))."""
+    """Validated ``(sqrt(Lambda/n), beta, gamma, mu, c1, c2)`` of the per-round gap bound (beta defaults to rate)."""
     lp, nn = check_positive(log_class_size, "log_class_size"), check_positive(n, "n")
     ratio = lp / nn
     if not math.isfinite(ratio):
@@ -459,10 +462,10 @@ def rounds_needed(a: float, b: float, kappa0: float, mu: float | None = None) ->
 
     .. math::
 
-        \rho^{(T-1)/2}\sqrt{\kappa_0} \le \sqrt{s}, \qquad
-        T = \max\Big(1, \Big\lceil 1 + \frac{\log(\kappa_0/s)}{\log(1/\rho)} \Big\rceil\Big),
+        \rho^{(T-1)/2}\sqrt{\kappa_0} \le \sqrt{\bar\kappa}, \qquad
+        T = \max\Big(1, \Big\lceil 1 + \frac{\log(\kappa_0/\bar\kappa)}{\log(1/\rho)} \Big\rceil\Big),
 
-    with :math:`s = \kappa_\infty`, or :math:`s = \min(\kappa_\infty, 1/\mu)` (the stable part of
+    with :math:`\bar\kappa = \kappa_\infty`, or :math:`\bar\kappa = \min(\kappa_\infty, 1/\mu)` (the stable part of
     :func:`failure_bound`) when ``mu`` is given; then :math:`\kappa_0 \le 1/\mu` is required.
     """
     k0 = _check_kappa0_mu(kappa0, mu)
@@ -503,14 +506,17 @@ def failure_bound(
     .. math::
 
         P_x[\pi_T(\hat y_T|x) \le 1/2]
-        &\le \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}} \\
-        &\quad + \underbrace{\frac{C}{\gamma}\sqrt{\frac{L_T}{n}}\,\rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
-        \qquad L_T = \log(T|\Pi|/\delta).
+        &\le \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}}
+        \\ &\quad + \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}\,
+        \rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
+        \qquad \Lambda_T = \log(T|\Pi|/\zeta),
+
+    with probability at least :math:`1 - \zeta` (:math:`\zeta` = ``delta``).
 
     ``C`` collects the paper's unspecified constants: :math:`C = 2(c_1 + (2/e)c_2)` with
-    :math:`\beta = \sqrt{L_T/n}` (default: :math:`c_1 = c_2 = 1`).  ``a, b`` must be the recurrence constants
-    computed with :math:`L \ge L_T` for every :math:`T` in ``rounds``; :math:`\kappa_0 \le 1/\mu` is required
-    (:math:`\mu` is a minimum over all rounds, :math:`t = 0` included).
+    :math:`\beta = \sqrt{\Lambda_T/n}` (default: :math:`c_1 = c_2 = 1`).  ``a, b`` must be the recurrence
+    constants computed with :math:`\Lambda \ge \Lambda_T` for every :math:`T` in ``rounds``;
+    :math:`\kappa_0 \le 1/\mu` is required (:math:`\mu` is a minimum over all rounds, :math:`t = 0` included).
     Returns ``(stable, transient)`` arrays over ``rounds`` (each :math:`T \ge 1`).
     """
     t = check_finite(as_float_array(np.atleast_1d(rounds), "rounds"), "rounds")
@@ -560,13 +566,14 @@ def published_stable_part(
 
     .. math::
 
-        \frac{\log(n|\Pi|/\rho)}{\gamma\,\delta\,\sqrt{n c}},
+        \frac{\log(n|\Pi|/\zeta)}{\gamma\,\varepsilon\,\sqrt{n\mu}},
 
-    with :math:`c` the minimum confidence (``mu``), for the event :math:`\pi_T(\hat y_T|x) \le 1 - \delta`
-    that holds with probability :math:`1 - \rho`.  ``log_class_size`` :math:`= \log|\Pi| \ge 0` (0 is the most
-    favourable case, a single policy).  A value :math:`\ge 1` means the bound says nothing.  Computed in log
-    space; requires :math:`n|\Pi|/\rho > 1`.  Used by the real-model chapters to evaluate the bound on the
-    measured :math:`\gamma` and :math:`\mu`.
+    in book symbols: :math:`\mu` the minimum confidence (``mu``; the paper's :math:`c`), for the event
+    :math:`\pi_T(\hat y_T|x) \le 1 - \varepsilon` (:math:`\varepsilon` = ``delta``, the paper's :math:`\delta`),
+    with probability :math:`1 - \zeta` (:math:`\zeta` = ``rho``, the paper's :math:`\rho`).
+    ``log_class_size`` :math:`= \log|\Pi| \ge 0` (0 is the most favourable case, a single policy).  A value
+    :math:`\ge 1` means the bound says nothing.  Computed in log space; requires :math:`n|\Pi|/\zeta > 1`.
+    Used by the real-model chapters to evaluate the bound on the measured :math:`\gamma` and :math:`\mu`.
     """
     nn = check_positive(n, "n")
     g, m, d, r, lp = _published_args(gamma, mu, delta, rho, log_class_size)
@@ -583,8 +590,8 @@ def published_bound_sample_size(
 ) -> float:
     r"""The smallest :math:`n^\ast \ge 1` beyond which :func:`published_stable_part` stays at most 1.
 
-    In :math:`u = \log n` the log of the stable part, :math:`f(u) = \log(u + \log|\Pi| - \log\rho)
-    - \log(\gamma\delta) - (u + \log c)/2`, increases up to :math:`u_0 = 2 - \log|\Pi| + \log\rho` and
+    In :math:`u = \log n` the log of the stable part, :math:`f(u) = \log(u + \log|\Pi| - \log\zeta)
+    - \log(\gamma\varepsilon) - (u + \log\mu)/2`, increases up to :math:`u_0 = 2 - \log|\Pi| + \log\zeta` and
     decreases after it (to :math:`-\infty`), so :math:`n^\ast` is the root of :math:`f` on the decreasing branch
     (Brent's method, bracketed by doubling), or 1 when :math:`f \le 0` on all of :math:`n \ge 1`.  Raises
     :class:`Float64RangeError` when :math:`n^\ast` exceeds float64.

@@ -2,10 +2,14 @@ r"""The ``srlm`` command: the paper's numbers without reading the proofs.
 
 Subcommands::
 
-    srlm floor  --kappa0 K --log-pi L --n N [--g G]     single-step failure floor (Theorem 4.1)
-    srlm rounds --a A --b B --kappa0 K [--mu M]         kappa_inf, rho and the rounds of Corollary 5.7
-    srlm rounds --n N --log-pi L --gamma G --mu M --kappa0 K   the same from the companion constants
-    srlm kappa  FILE [--column NAME]                     condition number from modal log-probabilities
+    srlm floor  --kappa0 K --log-pi L --n N [--g G]
+        single-step failure floor (Theorem 4.1)
+    srlm rounds --a A --b B --kappa0 K [--mu M]
+        kappa_inf, rho and the rounds of Corollary 5.7
+    srlm rounds --n N --log-pi L --gamma G --mu M --kappa0 K
+        the same from the companion constants
+    srlm kappa  FILE [--column NAME]
+        condition number from modal log-probabilities
 
 Every subcommand takes ``--json`` (strict JSON: a value beyond float64 is ``null``).  Bad input
 exits with status 2 and a one-line message naming the argument; an internal error exits with
@@ -82,12 +86,12 @@ def _library_error(exc: Exception, given: dict[str, float | None]) -> CliError:
 FLOOR_HELP = r"""Single-step failure floor (paper Theorem 4.1, companion form).
 
 proven: the exact rate the hard instance proves (Theorem 4.1): the supremum of the delta <= 1/4 with
-  n*(delta) > floor(n),  n*(delta) = ceil( log2 / -log(1 - c eps/N) ),  eps = 4 delta,
-  M = floor((1+g)(1 + (kappa0-1)/eps)),  N = floor(logPi/log M),  c = (1+g)/M + (1-(1+g)/M)/(M-1)
+  n*(delta) > floor(n),  n*(delta) = ceil( log2 / -log(1 - q eps/N) ),  eps = 4 delta,
+  M = floor((1+g)(1 + (kappa0-1)/eps)),  N = floor(logPi/log M),  q = (1+g)/M + (1-(1+g)/M)/(M-1)
   (0 when no instance with N >= 1 has n* > n; null when no delta in (0, 1/4] gives an instance).
 
 delta_min: the idealised floor, an approximation, not a bound (real M and N, -log(1-z) ~ z,
-  c ~ (2+g)/M, M ~ (1+g)(kappa0-1)/eps; the steps err in both directions):
+  q ~ (2+g)/M, M ~ (1+g)(kappa0-1)/eps; the steps err in both directions):
   A = log2 (1+g)(kappa0-1) logPi / (16 (2+g)),   C = (1+g)(kappa0-1)/4
   delta_min(n) = min(1/4, C exp( W_{-1}( -2A/(n C^2) ) / 2 )),  Lambert regime iff n >= 2eA/C^2
   asymptotic:   sqrt( 2A / (n log(n C^2/(2A))) )
@@ -97,11 +101,12 @@ ROUNDS_HELP = r"""Contraction of the condition number (paper Lemma C.4, Corollar
 
   kappa_{t+1} <= a + b sqrt(kappa_t)
   kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2,   rho = b/(b + sqrt(b^2 + 4a))
-  T = max(1, ceil(1 + log(kappa0/s)/log(1/rho)))  rounds make the transient part
-  rho^((T-1)/2) sqrt(kappa0) of Theorem 5.3 at most its stable part sqrt(s),
-  s = kappa_inf, or s = min(kappa_inf, 1/mu) when --mu is given.
+  T = max(1, ceil(1 + log(kappa0/kbar)/log(1/rho)))  rounds make the transient part
+  rho^((T-1)/2) sqrt(kappa0) of Theorem 5.3 at most its stable part sqrt(kbar),
+  kbar = kappa_inf, or kbar = min(kappa_inf, 1/mu) when --mu is given.
 Give --a and --b, or --n, --log-pi, --gamma, --mu for the companion constants
-  a = 1,  b = (c1 sqrt(L/n) + (2/e) c2 beta)/(gamma mu),  c1 = c2 = 1, beta = sqrt(L/n),
+  a = 1,  b = (c1 sqrt(Lambda/n) + (2/e) c2 beta)/(gamma mu),  c1 = c2 = 1,
+  beta = sqrt(Lambda/n),  Lambda = --log-pi (log|Pi|, or log(T|Pi|/zeta) for a union bound),
 from the sharp Lemma C.3 bound kappa_{t+1} <= min(1 + K/mu, 1/mu) and log k <= (2/e) sqrt(k).
 mu is the minimum confidence over all rounds (t = 0 included), so --kappa0 must be <= 1/mu."""
 

@@ -6,7 +6,7 @@ proofs use (App. F.1, Eq. 106) is
 
 .. math::
 
-    \hat L_t(\pi) = \sum_{i=1}^n \big(\beta\, h(x_i, y_i) - \beta\, h(x_i, y'_i) - \Delta r_i\big)^2 .
+    \hat{\mathcal L}_t(\pi) = \sum_{i=1}^n \big(\beta\, h(x_i, y_i) - \beta\, h(x_i, y'_i) - \Delta r_i\big)^2 .
 
 It is linear least squares in :math:`h`, so the tabular ERM is a graph-Laplacian
 system per prompt, solved here in closed form (minimum norm: responses never
@@ -80,7 +80,10 @@ def dpo_residuals(policy: TabularPolicy, reference: TabularPolicy, data: RoundDa
 
 
 def dpo_square_loss(policy: TabularPolicy, reference: TabularPolicy, data: RoundData, beta: float) -> float:
-    r"""The square DPO loss :math:`\hat L_t(\pi) = \sum_i (\beta h_i - \beta h'_i - \Delta r_i)^2` (paper Eq. 106)."""
+    r"""The square DPO loss :math:`\hat{\mathcal L}_t(\pi) = \sum_i (\beta h_i - \beta h'_i - \Delta r_i)^2`.
+
+    Paper Eq. 106.
+    """
     res = dpo_residuals(policy, reference, data, beta)
     with np.errstate(over="ignore"):
         out = float(np.dot(res, res))
@@ -91,11 +94,12 @@ def dpo_logistic_loss(policy: TabularPolicy, reference: TabularPolicy, data: Rou
     r"""The logistic DPO loss (paper Eq. 3) under Bradley–Terry labels from the reward.
 
     With :math:`u_i = \beta h(x_i, y_i) - \beta h(x_i, y'_i)` and the preference
-    probability :math:`P_i = \sigma(\Delta r_i)`, this is the expected logistic loss
+    probability :math:`P_i = \operatorname{sig}(\Delta r_i)`, with the logistic function
+    :math:`\operatorname{sig}(u) = 1/(1 + e^{-u})`, this is the expected logistic loss
 
     .. math::
 
-        \sum_i -\big[P_i \log \sigma(u_i) + (1 - P_i) \log \sigma(-u_i)\big],
+        \sum_i -\big[P_i \log \operatorname{sig}(u_i) + (1 - P_i) \log \operatorname{sig}(-u_i)\big],
 
     minimised termwise at :math:`u_i = \Delta r_i`, the zero of the square loss.  So the two
     losses share their minimisers when some candidate attains :math:`u_i = \Delta r_i` on every

@@ -1,10 +1,10 @@
 r"""The hard instance :math:`H(N, M, \varepsilon, g)` behind paper Theorem 4.1 (App. D).
 
-Prompts :math:`x_0, x_1, \dots, x_N` with :math:`D = (1-\varepsilon)\delta_{x_0} +
-(\varepsilon/N)\sum_i \delta_{x_i}`; responses :math:`1..M`.  At the sentinel
+Prompts :math:`x_0, x_1, \dots, x_N` with :math:`D(x_0) = 1-\varepsilon` and
+:math:`D(x_i) = \varepsilon/N`; responses :math:`1..M`.  At the sentinel
 :math:`x_0` every policy in the class is deterministic; at :math:`x_i` the policy
 :math:`\pi_\sigma` gives its hidden favourite :math:`\sigma_i` probability
-:math:`a = (1+g)/M` and every other response :math:`b = (1-a)/(M-1)`.  The class
+:math:`p_1 = (1+g)/M` and every other response :math:`p_2 = (1-p_1)/(M-1)`.  The class
 :math:`\Pi = \{\pi_\sigma : \sigma \in [M]^N\}` has :math:`\log|\Pi| = N\log M`, and
 every member has :math:`\kappa = (1-\varepsilon) + \varepsilon M/(1+g)`.
 
@@ -62,7 +62,7 @@ class HardInstance:
     eps
         Mass :math:`\varepsilon \in (0, 1]` of the informative prompts.
     g
-        Bias :math:`0 < g < M - 1` of the favourite (so that :math:`a < 1`).
+        Bias :math:`0 < g < M - 1` of the favourite (so that :math:`p_1 < 1`).
     """
 
     N: int
@@ -109,17 +109,17 @@ class HardInstance:
     # ---------------------------------------------------------- properties
     @property
     def favourite_prob(self) -> float:
-        """:math:`a = (1+g)/M`."""
+        """:math:`p_1 = (1+g)/M`, the favourite's probability."""
         return (1 + self.g) / self.M
 
     @property
     def other_prob(self) -> float:
-        """:math:`b = (1-a)/(M-1)`."""
+        """:math:`p_2 = (1-p_1)/(M-1)`, every other response's probability."""
         return (1 - self.favourite_prob) / (self.M - 1)
 
     @property
     def hit_prob(self) -> float:
-        r""":math:`c = a + b`: one draw at :math:`x_i` hits :math:`\sigma_i` or a fixed other response."""
+        r""":math:`q = p_1 + p_2`: one draw at :math:`x_i` hits :math:`\sigma_i` or a fixed other response."""
         return self.favourite_prob + self.other_prob
 
     @property
@@ -292,9 +292,9 @@ def proven_failure_rate(
     failure rate is at least :math:`\delta_{\mathrm{proven}}(n)`.  :math:`n^\ast` is not monotone in
     :math:`\delta` (:math:`N = \lfloor\log|\Pi|/\log M\rfloor` jumps), so the supremum is found
     exactly rather than by inverting :math:`n^\ast`: :math:`n^\ast(\delta) > n` iff
-    :math:`z(\delta) < z_n = 1 - 2^{-1/n}`; :math:`z = 4\delta c(M)/N(M)` is linear in :math:`\delta`
+    :math:`z(\delta) < z_n = 1 - 2^{-1/n}`; :math:`z = 4\delta q(M)/N(M)` is linear in :math:`\delta`
     on each interval of constant :math:`M`, and increasing in :math:`\delta` on each block of constant
-    :math:`N` (because :math:`c(M)` decreases in :math:`M` when :math:`M > 1 + g`).  The rightmost block
+    :math:`N` (because :math:`q(M)` decreases in :math:`M` when :math:`M > 1 + g`).  The rightmost block
     that contains a :math:`\delta` with :math:`z < z_n` holds the supremum, found there by bisection
     over the integer :math:`M`.
 

@@ -9,9 +9,9 @@ One round, for each of ``R`` independent repetitions at once:
 3. set :math:`\pi_{t+1}` to the minimum-norm square-loss DPO ERM over tabular policies
    (:func:`srlm.dpo.minnorm_log_ratios`): responses never sampled at a prompt keep
    their logit, only log-ratios within a connected group of sampled pairs move.  With
-   exact labels the step on a group :math:`C` is
-   :math:`\log\pi_t + (\log\pi_t - \overline{\log\pi_t}^{\,C})/\beta` (before
-   normalisation): log-ratios inside :math:`C` are multiplied by :math:`s = 1 + 1/\beta`.
+   exact labels the step on a group :math:`G` is
+   :math:`\log\pi_t + (\log\pi_t - \overline{\log\pi_t}^{\,G})/\beta` (before
+   normalisation): log-ratios inside :math:`G` are multiplied by :math:`s = 1 + 1/\beta`.
 
 Per round it records, for every repetition: :math:`\kappa(\pi_t)`; the *confidence
 failure* :math:`P_x[\pi_t(\hat y_t|x) \le 1/2]` that paper Theorem 5.3 bounds; and
@@ -45,7 +45,8 @@ from srlm.policies import TabularPolicy, check_policy
 from srlm.sampling import sample_categorical
 
 #: Largest work estimate ``rounds x (reps x (n + prompts x responses**3) + 10**4)`` that
-#: :func:`run_self_rewarding` accepts (about 15 minutes on one core at the measured 2e-7 s per unit).
+#: :func:`run_self_rewarding` accepts (about 15 minutes on one core at the measured
+#: :math:`2 \times 10^{-7}` s per unit).
 MAX_LOOP_WORK = 5 * 10**9
 
 __all__ = [

@@ -3,8 +3,9 @@ r"""The idealised single-step failure floor of paper Theorem 4.1 in closed form 
 The hard-instance argument (:mod:`srlm.hard_instance`) proves the exact finite-instance
 threshold :math:`n^\ast(\delta)` (:func:`srlm.hard_instance.required_samples`) and, for given
 :math:`n`, the exact proven rate (:func:`srlm.hard_instance.proven_failure_rate`).  Treating
-:math:`M` and :math:`N` as reals, :math:`-\log(1-z)` as :math:`z`, :math:`c` as :math:`(2+g)/M` and
-:math:`M` as :math:`(1+g)(\kappa_0-1)/\varepsilon` turns the threshold into the scalar condition
+:math:`M` and :math:`N` as reals, :math:`-\log(1-z)` as :math:`z`, the hit probability :math:`q`
+(``HardInstance.hit_prob``) as :math:`(2+g)/M` and :math:`M` as :math:`(1+g)(\kappa_0-1)/\varepsilon`
+turns the threshold into the scalar condition
 
 .. math::
 

@@ -11,7 +11,7 @@ where :math:`u = (x, y)` is the prompt followed by the response.  One GRU step i
 
 .. math::
 
-    z &= \sigma(A_z u + U_z h + b_z),\quad r = \sigma(A_r u + U_r h + b_r), \\
+    z &= \operatorname{sig}(A_z u + U_z h + b_z),\quad r = \operatorname{sig}(A_r u + U_r h + b_r), \\
     n &= \tanh(A_n u + r \odot U_n h + b_n),\quad h' = (1 - z) \odot n + z \odot h,
 
 with :math:`A u` the row of the input matrix for token :math:`u` (a one-hot input).  Why a GRU and not

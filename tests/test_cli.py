@@ -87,7 +87,7 @@ def test_help_states_formulas() -> None:
     assert "W_{-1}" in run("floor", "--help").stdout
     rounds_help = run("rounds", "--help").stdout
     assert "kappa_inf = ((b + sqrt(b^2 + 4a))/2)^2" in rounds_help
-    assert "b = (c1 sqrt(L/n) + (2/e) c2 beta)/(gamma mu)" in rounds_help and "K_min" not in rounds_help
+    assert "b = (c1 sqrt(Lambda/n) + (2/e) c2 beta)/(gamma mu)" in rounds_help and "K_min" not in rounds_help
     assert "exp(-l_i)" in run("kappa", "--help").stdout
 
 
