@@ -319,7 +319,7 @@ print(f"  equality at kappa = e^2 within {eq_gap:.1e}")
 # unbounded as $K \to 0$; it needs the extra step $K \ge K_{\min} = c_1\sqrt{\Lambda/n}/\gamma$ (as $\kappa_t \ge 1$)
 # to bound the logarithm, and then (with the cruder $\log\kappa \le \sqrt\kappa$ used before)
 # $b'_{\text{tail}} = (c_1\sqrt{\Lambda/n} + c_2\beta)(1/\mu + \log(1/(\mu K_{\min})))/\gamma$. At
-# $n = 10^6$, $\log|\Pi| = 20$, $\gamma = 1$, $\mu = 0.2$:
+# $n = 10^6$, $\Lambda = 20$, $\gamma = 1$, $\mu = 0.2$:
 
 
 # %%
@@ -712,7 +712,7 @@ plt.show()
 # $1/\sqrt\mu$ (the paper's $1/\sqrt c$) — the trivial bound $\kappa \le 1/\mu$. The sharp lemma has offset **1**, so
 # $a = 1$ and $\kappa_\infty \to 1$ as $n \to \infty$: the stable part tends to $1$, not $1/\sqrt\mu$. Both
 # are valid upper bounds (any $\kappa_t \le 1/\mu$); the question is which is *tight*. {numref}`fig-ch6-floor`
-# compares them as $n$ grows ($\mu = 0.2$, $\gamma = 1$, $\log|\Pi| = 20$, $c_1 = c_2 = 1$).
+# compares them as $n$ grows ($\mu = 0.2$, $\gamma = 1$, $\Lambda = 20$, $c_1 = c_2 = 1$).
 
 # %%
 n_grid = np.geomspace(1e2, 1e12, 60)
