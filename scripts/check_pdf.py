@@ -5,7 +5,8 @@ Usage: python scripts/check_pdf.py [_build/latex] [--min-pages 100]
 Reads the final xelatex log next to ``srlm-companion.pdf`` (the preamble sets
 ``\\tracinglostchars=2``, so every character the fonts lack is logged as
 "Missing character") and fails if the PDF is missing, has fewer than
-``--min-pages`` pages, lacks a glyph, or has undefined references or citations.
+``--min-pages`` pages, lacks a glyph, has undefined references or citations, or has
+a page whose content runs past its text area by more than a line (an unbreakable block).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 PDF_NAME = "srlm-companion.pdf"
+MAX_OVERFULL_PT = 12.0  # about one line of text
 
 
 def check(latex_dir: Path, min_pages: int) -> tuple[int | None, list[str]]:
@@ -32,6 +34,12 @@ def check(latex_dir: Path, min_pages: int) -> tuple[int | None, list[str]]:
     missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font ([^!/]+)", text)))
     for char, font in missing:
         problems.append(f"missing glyph {char} in font {font.strip()}")
+    # A page whose content runs into the footer: TeX reports the box as overfull by that much.
+    # A few points is routine (rounding of glue); a line or more is a block that would not break.
+    overfull = r"Overfull \\vbox \(([0-9.]+)pt too high\) (?:detected at|has occurred while \\output is active)"
+    for amount, line in re.findall(overfull + r"(?: line (\d+))?", text):
+        if float(amount) > MAX_OVERFULL_PT:
+            problems.append(f"a page overflows its text area by {float(amount):.0f}pt (tex line {line or '?'})")
     for pattern in (r"There were undefined references", r"Citation `[^']+' on page \d+ undefined",
                     r"There were multiply-defined labels"):
         if re.search(pattern, text):

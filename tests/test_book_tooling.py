@@ -51,11 +51,17 @@ def test_good_pdf_passes(tmp_path: Path) -> None:
         ("Missing character: There is no \u6f22 (U+6F22) in font FreeSerif/OT:script=latn;!\n", "missing glyph"),
         ("LaTeX Warning: There were undefined references.\n", "undefined references"),
         ("LaTeX Warning: Citation `fu2026' on page 3 undefined on input line 9.\n", "Citation"),
+        ("Overfull \\vbox (60.93831pt too high) detected at line 2151\n", "overflows its text area by 61pt"),
     ],
 )
 def test_pdf_defects_fail(tmp_path: Path, extra: str, expected: str) -> None:
     _pages, problems = check_pdf.check(_latex(tmp_path, GOOD_LOG + extra), 100)
     assert any(expected in p for p in problems), problems
+
+
+def test_routine_overfull_box_passes(tmp_path: Path) -> None:
+    log = GOOD_LOG + "Overfull \\vbox (4.36877pt too high) detected at line 1492\n"
+    assert check_pdf.check(_latex(tmp_path, log), 100) == (155, [])
 
 
 def test_short_or_missing_pdf_fails(tmp_path: Path) -> None:

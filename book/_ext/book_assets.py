@@ -325,6 +325,30 @@ def _glue_md_format(app: Any, config: Any) -> None:
 STATIC = Path(__file__).resolve().parents[1] / "_static"
 
 
+def _visit_solution_latex(self: Any, node: Any) -> None:
+    """A solution in the PDF: a titled block, not a framed admonition.
+
+    Inside Sphinx's framed admonitions a code block shorter than a page is set in an
+    unbreakable minipage (sphinx-doc/sphinx#6804, #6807), so a long solution's code ran
+    into the page footer. ``srlmsolution`` (defined in the LaTeX preamble in _config.yml)
+    is a plain environment whose code blocks break across pages like any other.
+    """
+    target = self.builder.env.sphinx_exercise_registry[node.attributes["label"]]
+    label = f"{target.get('docname')}:{node.attributes['label']}"
+    self.body.append(f"\n\\phantomsection \\label{{{label}}}\n\\begin{{srlmsolution}}")
+
+
+def _depart_solution_latex(self: Any, node: Any) -> None:
+    self.body.append("\\end{srlmsolution}\n")
+
+
+def _latex_solutions(app: Any) -> None:
+    from sphinx_exercise.nodes import depart_solution_node, solution_node, visit_solution_node
+
+    app.add_node(solution_node, override=True, html=(visit_solution_node, depart_solution_node),
+                 latex=(_visit_solution_latex, _depart_solution_latex))
+
+
 def _book_css(app: Any, config: Any) -> None:
     """Serve ``book/_static/css`` (the book's own stylesheet) alongside the theme's."""
     config.html_static_path = [*config.html_static_path, str(STATIC / "css")]
@@ -333,6 +357,7 @@ def _book_css(app: Any, config: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _glue_md_format)
     app.connect("config-inited", _book_css)
+    app.connect("builder-inited", _latex_solutions)  # after sphinx-exercise registered its own
     app.add_css_file("srlm-book.css")
     app.add_directive("exec-times", ExecTimes)
     app.connect("config-inited", _tuples)
