@@ -214,10 +214,10 @@ def kappa_tail_bound(K: float, mu: float, branch: str = "auto") -> float:
 
     .. math::
 
-        \kappa_{t+1} &\le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds \\
-        &= 1 + \dfrac{K}{\mu} + K \log\dfrac{(1-\mu)(1-K)}{\mu K} \\
-        &\qquad \text{if } K < 1 - \mu, \\
-        &= 1/\mu \qquad \text{if } K \ge 1 - \mu \ (\text{saturated}).
+        &\kappa_{t+1} \le 1 + \int_1^{1/\mu} \min\Big\{1, \frac{Ks}{s-1}\Big\} ds \\
+        &\quad = 1 + \frac{K}{\mu} + K \log\frac{(1-\mu)(1-K)}{\mu K} \\
+        &\qquad\quad \text{if } K < 1 - \mu, \\
+        &\quad = 1/\mu \quad \text{if } K \ge 1 - \mu.
 
     Valid but not sharp: it uses only :math:`P[1 - \pi \ge \varepsilon] \le K/\varepsilon` level by level, not
     :math:`\mathbb{E}[1 - \pi] \le K`; :func:`kappa_mean_bound` is never larger.
@@ -505,11 +505,12 @@ def failure_bound(
 
     .. math::
 
-        P_x[\pi_T(\hat y_T|x) \le 1/2]
-        &\le \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}\sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}}
-        \\ &\quad + \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}\,
-        \rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}},
-        \qquad \Lambda_T = \log(T|\Pi|/\zeta),
+        &P_x[\pi_T(\hat y_T|x) \le 1/2] \\
+        &\quad \le \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}
+        \sqrt{\min(\kappa_\infty, 1/\mu)}}_{\text{stable}} \\
+        &\quad + \underbrace{\frac{C}{\gamma}\sqrt{\frac{\Lambda_T}{n}}\,
+        \rho^{(T-1)/2}\sqrt{\kappa_0}}_{\text{transient}}, \\
+        &\Lambda_T = \log(T|\Pi|/\zeta),
 
     with probability at least :math:`1 - \zeta` (:math:`\zeta` = ``delta``).
 

@@ -283,8 +283,9 @@ def proven_failure_rate(
 
     .. math::
 
-        \delta_{\mathrm{proven}}(n) = \sup\{\delta \in (0, 1/4] :\ \text{the instance for }\delta
-        \text{ exists and } n^\ast(\delta) > n\},
+        &\delta_{\mathrm{proven}}(n) = \sup\{\delta \in (0, 1/4] : \\
+        &\qquad \text{the instance for } \delta \text{ exists}, \\
+        &\qquad n^\ast(\delta) > n\},
 
     with :math:`n^\ast` of :func:`required_samples`.  For every :math:`\delta` in the set, every
     algorithm with :math:`n` calls fails with probability :math:`> \delta` on some base policy

@@ -9,9 +9,9 @@ turns the threshold into the scalar condition
 
 .. math::
 
-    n \;\ge\; \frac{A}{\delta^2 \log(C/\delta)}, \qquad
-    A = \frac{\log 2\,(1+g)(\kappa_0-1)\log|\Pi|}{16\,(2+g)}, \quad
-    C = \frac{(1+g)(\kappa_0-1)}{4}.
+    n &\ge \frac{A}{\delta^2 \log(C/\delta)}, \\
+    A &= \frac{\log 2\,(1+g)(\kappa_0-1)\log|\Pi|}{16\,(2+g)}, \\
+    C &= \frac{(1+g)(\kappa_0-1)}{4}.
 
 This is an *idealisation*, not a theorem: the four steps err in both directions.  With
 :math:`f(\delta) = \delta^2 \log(C/\delta)`, increasing on :math:`0 < \delta < C e^{-1/2}`, the

@@ -11,8 +11,10 @@ where :math:`u = (x, y)` is the prompt followed by the response.  One GRU step i
 
 .. math::
 
-    z &= \operatorname{sig}(A_z u + U_z h + b_z),\quad r = \operatorname{sig}(A_r u + U_r h + b_r), \\
-    n &= \tanh(A_n u + r \odot U_n h + b_n),\quad h' = (1 - z) \odot n + z \odot h,
+    z &= \operatorname{sig}(A_z u + U_z h + b_z), \\
+    r &= \operatorname{sig}(A_r u + U_r h + b_r), \\
+    n &= \tanh(A_n u + r \odot U_n h + b_n), \\
+    h' &= (1 - z) \odot n + z \odot h,
 
 with :math:`A u` the row of the input matrix for token :math:`u` (a one-hot input).  Why a GRU and not
 a transformer: the state after a prefix is one vector, so extending a prefix by one token costs one

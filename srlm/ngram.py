@@ -10,8 +10,9 @@ The self-rewarding step :math:`\pi^{s}/Z` (:math:`s = 1 + 1/\beta`) is again suc
 
 .. math::
 
-    b_L \equiv 1,\qquad b_l(q) = \sum_v T_l(v|q)^s\, b_{l+1}(q v),\qquad
-    T'_l(v|q) = T_l(v|q)^s\, b_{l+1}(q v) / b_l(q),
+    b_L &\equiv 1, \\
+    b_l(q) &= \sum_v T_l(v|q)^s\, b_{l+1}(q v), \\
+    T'_l(v|q) &= T_l(v|q)^s\, b_{l+1}(q v) / b_l(q),
 
 so the population dynamics of paper §3 (:math:`\pi_{t+1} \propto \pi_t^{1+1/\beta}`) run exactly
 on sequences without enumerating :math:`|V|^L` responses.  The mode is found by Viterbi
