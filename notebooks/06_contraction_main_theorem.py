@@ -416,13 +416,14 @@ for name, (b_v, kinf_v, rho_v) in (
 
 
 # %%
-def parts(
-    T, n_val, k0, mu_val=0.2, gamma_val=1.0, log_pi=20.0, delta=0.05, horizon=15
-):
-    # union bound over the horizon: valid for every T <= horizon
-    L_T = log_pi + math.log(horizon / delta)
-    a_c, b_c = srlm.recurrence_constants(n_val, L_T, gamma_val, mu_val)
-    args = (T, n_val, log_pi, delta, gamma_val, k0, a_c, b_c, mu_val)
+LOG_PI, ZETA, HORIZON = 20.0, 0.05, 15
+# union bound over the horizon: valid for every T <= HORIZON
+LAMBDA_HORIZON = LOG_PI + math.log(HORIZON / ZETA)
+
+
+def parts(T, n_val, k0, mu_val=0.2, gamma_val=1.0):
+    a_c, b_c = srlm.recurrence_constants(n_val, LAMBDA_HORIZON, gamma_val, mu_val)
+    args = (T, n_val, LOG_PI, ZETA, gamma_val, k0, a_c, b_c, mu_val)
     stable, transient = srlm.failure_bound(*args)
     return stable, transient, a_c, b_c
 
@@ -433,8 +434,7 @@ rounds_by_n = {}
 for n_val in (1e4, 1e6, 1e8):
     rounds_mu = []
     for mu_val in mu_grid:
-        L_T = 20.0 + math.log(15 / 0.05)
-        a_c, b_c = srlm.recurrence_constants(n_val, L_T, 1.0, mu_val)
+        a_c, b_c = srlm.recurrence_constants(n_val, LAMBDA_HORIZON, 1.0, mu_val)
         rounds_mu.append(srlm.rounds_needed(a_c, b_c, 1 / mu_val, mu_val))
     rounds_by_n[n_val] = rounds_mu
     rounds_max = max(rounds_max, max(rounds_mu))
@@ -617,8 +617,7 @@ gain_by_mu = {}
 for mu_val in (0.2, 0.05, 0.01):
     gain = []
     for n_val in n_grid_gain:
-        L_T = 20.0 + math.log(15 / 0.05)
-        a_c, b_c = srlm.recurrence_constants(n_val, L_T, 1.0, mu_val)
+        a_c, b_c = srlm.recurrence_constants(n_val, LAMBDA_HORIZON, 1.0, mu_val)
         s_val = min(srlm.fixed_point(a_c, b_c), 1 / mu_val)
         gain.append(math.sqrt((1 / mu_val) / s_val))
     gain_by_mu[mu_val] = gain
